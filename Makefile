@@ -1,0 +1,51 @@
+# bizops: `make demo` runs the platform, `make test` runs the suite.
+# Both create .venv and install requirements/dev.txt on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-dev
+DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 REDIS_URL=
+PYTEST_ARGS ?=
+
+.PHONY: help demo test lint format bench venv python-version clean
+
+help:
+	@echo "make demo   - set up and serve the platform on http://127.0.0.1:8000/ (SQLite, eager Celery)"
+	@echo "make test   - run the whole test suite (PostgreSQL/Redis tests run when DATABASE_URL/REDIS_URL are set)"
+	@echo "make lint   - ruff check and format check"
+	@echo "make bench  - benchmarks (figures and ratios)"
+
+python-version:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || \
+	  { echo "bizops needs Python 3.11 or newer, found: $$($(PYTHON) --version 2>&1) (set PYTHON=/path/to/python3.11)"; exit 1; }
+
+$(STAMP): requirements/base.txt requirements/dev.txt | python-version
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@echo "Serving http://127.0.0.1:8000/ (Ctrl-C to stop)"
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: $(STAMP)
+	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script" || exit 1; done
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

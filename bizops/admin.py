@@ -1,0 +1,97 @@
+from django.contrib import admin, messages
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, JSON, XLSX
+from simple_history.admin import SimpleHistoryAdmin
+
+from bizops.history import change_log
+from bizops.markdown import render_markdown
+from bizops.models import BacklogTicket, Report
+from bizops.resources import BacklogTicketResource
+
+admin.site.site_header = "bizops"
+admin.site.site_title = "bizops"
+admin.site.index_title = "Operations"
+
+
+def _move_action(status: str):
+    label = BacklogTicket.Status(status).label
+
+    @admin.action(description=f"Move selected tickets to {label}", permissions=["move"])
+    def move(modeladmin, request, queryset):
+        moved = 0
+        # One save per ticket, not queryset.update(): each move lands in the
+        # ticket's history with who made it, and done_at follows the status.
+        for ticket in queryset.exclude(status=status):
+            ticket.status = status
+            ticket.save()
+            moved += 1
+        modeladmin.message_user(request, f"Moved {moved} ticket(s) to {label}.", messages.SUCCESS)
+
+    move.__name__ = f"move_to_{status}"
+    return move
+
+
+@admin.register(BacklogTicket)
+class BacklogTicketAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [BacklogTicketResource]
+    formats = [CSV, XLSX, JSON]
+    list_display = ["key", "title", "priority", "status", "owner", "target_week", "due_date", "age_days"]
+    list_filter = ["priority", "status", "owner", "target_week", "due_date"]
+    list_select_related = ["owner"]
+    search_fields = ["key", "title", "kpi", "body", "acceptance_criteria"]
+    actions = [_move_action(status) for status in BacklogTicket.Status.values]
+    readonly_fields = ["rendered_body", "created_at", "updated_at", "done_at", "changes"]
+    autocomplete_fields = []
+    fieldsets = [
+        (None, {"fields": ["key", "title", "priority", "status", "owner", "target_week", "due_date"]}),
+        ("Outcome", {"fields": ["kpi", "signal_30d", "acceptance_criteria"]}),
+        ("Body", {"fields": ["body", "rendered_body"]}),
+        ("History", {"fields": ["created_at", "updated_at", "done_at", "changes"]}),
+    ]
+
+    def has_move_permission(self, request) -> bool:
+        return request.user.has_perm("bizops.move_backlogticket")
+
+    @admin.display(description="age", ordering="created_at")
+    def age_days(self, obj: BacklogTicket) -> str:
+        days = (timezone.now() - obj.created_at).days
+        return f"{days} d"
+
+    @admin.display(description="body as shown")
+    def rendered_body(self, obj: BacklogTicket):
+        return render_markdown(obj.body) if obj.pk else "-"
+
+    @admin.display(description="change log")
+    def changes(self, obj: BacklogTicket):
+        if not obj.pk:
+            return "-"
+        return mark_safe(render_to_string("bizops/change_log.html", {"changes": change_log(obj)}))  # noqa: S308 - template autoescapes
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "period", "produced_by", "created_at"]
+    list_filter = ["kind", "produced_by", "created_at"]
+    search_fields = ["title", "slug", "body"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["rendered_body", "created_at"]
+    prepopulated_fields = {"slug": ["title"]}
+    fields = [
+        "kind",
+        "title",
+        "slug",
+        "period_start",
+        "period_end",
+        "produced_by",
+        "figures",
+        "body",
+        "rendered_body",
+        "created_at",
+    ]
+
+    @admin.display(description="report")
+    def rendered_body(self, obj: Report):
+        return render_markdown(obj.body) if obj.pk else "-"

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class BizopsConfig(AppConfig):
+    name = "bizops"
+    verbose_name = "Backlog and reports"
+
+    def ready(self) -> None:
+        from bizops.permissions import sync_group_permissions
+
+        # Later apps add models (and so permissions) after the groups exist;
+        # keep each group's permissions complete after every migrate.
+        post_migrate.connect(sync_group_permissions, dispatch_uid="bizops.sync_group_permissions")

@@ -1,0 +1,261 @@
+"""bizops settings: everything is read from the environment (and an optional
+``.env`` beside ``manage.py``) here, in one place. ``.env.example`` lists every
+variable with a one-line comment.
+
+A missing or malformed required setting stops start-up with one line naming it
+(``sys.exit`` with a message), whatever the entry point: manage.py, gunicorn,
+the Celery worker or beat.
+"""
+
+import re
+import sys
+import zoneinfo
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _fail(message: str) -> None:
+    sys.exit(f"bizops: configuration error: {message}")
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _strict_bool(value) -> bool:
+    text = str(value).strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise ValueError(f"{value!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+    return text in _TRUE
+
+
+def _env(name: str, cast=str, **kwargs):
+    """Read one variable; a malformed value stops start-up naming the variable."""
+    if cast is bool:
+        cast = _strict_bool
+    try:
+        value = env.get_value(name, cast=cast, **kwargs)
+        if "default" not in kwargs and value in ("", []):
+            raise environ.ImproperlyConfigured(name)
+        return value
+    except environ.ImproperlyConfigured:
+        _fail(f"{name} is required (set it in the environment or in .env)")
+    except (ValueError, TypeError) as exc:
+        _fail(f"{name} is malformed: {exc}")
+
+
+# ---------------------------------------------------------------------------
+# Core
+# ---------------------------------------------------------------------------
+DEBUG = _env("DEBUG", cast=bool, default=False)
+if DEBUG:
+    # Development only: a fixed, visibly insecure key so `make demo` needs no setup.
+    SECRET_KEY = _env("SECRET_KEY", default="") or "django-insecure-development-only-key"
+else:
+    SECRET_KEY = _env("SECRET_KEY")
+if DEBUG:
+    ALLOWED_HOSTS = _env("ALLOWED_HOSTS", cast=list, default=["127.0.0.1", "localhost"])
+else:
+    ALLOWED_HOSTS = _env("ALLOWED_HOSTS", cast=list)
+CSRF_TRUSTED_ORIGINS = _env("CSRF_TRUSTED_ORIGINS", cast=list, default=[])
+
+REPORTING_TIMEZONE = _env("REPORTING_TIMEZONE", default="America/Toronto")
+try:
+    zoneinfo.ZoneInfo(REPORTING_TIMEZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    _fail(f"REPORTING_TIMEZONE={REPORTING_TIMEZONE!r} is not an IANA time zone name")
+REPORTING_CURRENCY = _env("REPORTING_CURRENCY", default="USD")
+if not re.fullmatch(r"[A-Z]{3}", REPORTING_CURRENCY):
+    _fail(f"REPORTING_CURRENCY={REPORTING_CURRENCY!r} is not an ISO 4217 code like USD")
+
+# A "day" everywhere in the platform is a day in the reporting time zone.
+TIME_ZONE = REPORTING_TIMEZONE
+USE_TZ = True
+USE_I18N = True
+LANGUAGE_CODE = "en-us"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_celery_beat",
+    "import_export",
+    "simple_history",
+    "health",
+    "bizops",
+    "etl",
+    "finance",
+    "flags",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "bizops.urls"
+WSGI_APPLICATION = "bizops.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------------------
+# Database and cache
+# ---------------------------------------------------------------------------
+try:
+    DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+    if DATABASES["default"]["ENGINE"] not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+        raise ValueError("unsupported database")
+except (environ.ImproperlyConfigured, ValueError, KeyError):
+    # The message leaves the value out: it would carry the password.
+    _fail("DATABASE_URL is malformed (expected e.g. postgres://user:password@host:5432/name)")
+DATABASES["default"]["CONN_MAX_AGE"] = _env("CONN_MAX_AGE", cast=int, default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+REDIS_URL = _env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Shared between processes (web, commands), unlike the local-memory cache,
+    # so the job lock still works without Redis. The table is made by a migration.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "bizops_cache",
+        }
+    }
+
+# ---------------------------------------------------------------------------
+# Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html)
+# ---------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or None
+# Without a broker, tasks run inline in the calling process (demo, tests).
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = _env("CELERY_TASK_TIME_LIMIT", cast=int, default=2 * 3600)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+# Redis redelivers an unacknowledged task after this long: it must outlast the
+# longest task, or a slow ETL pull would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+# Namespace of job locks (Redis keys, advisory lock ids, cache keys).
+JOB_LOCK_PREFIX = "bizops"
+# How long job run history is kept (days) by the nightly prune.
+JOB_RUN_RETENTION_DAYS = _env("JOB_RUN_RETENTION_DAYS", cast=int, default=180)
+
+# ---------------------------------------------------------------------------
+# Auth, static files, security
+# ---------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    # Production: HTTPS only. Behind a TLS-terminating proxy, set
+    # SECURE_PROXY_SSL_HEADER so Django knows the request was secure.
+    SECURE_SSL_REDIRECT = _env("SECURE_SSL_REDIRECT", cast=bool, default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", cast=int, default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if _env("SECURE_PROXY_SSL_HEADER", cast=bool, default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# ---------------------------------------------------------------------------
+# Import / export and history
+# ---------------------------------------------------------------------------
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+SIMPLE_HISTORY_REVERT_DISABLED = False
+
+# ---------------------------------------------------------------------------
+# Logging: one configuration; every handler masks secrets in every record.
+# ---------------------------------------------------------------------------
+LOG_LEVEL = _env("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "bizops.redaction.RedactSecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "celery": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # urllib3 logs full request URLs at DEBUG; they may carry tokens.
+        "urllib3": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}

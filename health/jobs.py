@@ -1,0 +1,122 @@
+"""The one wrapper every job runs in: it records a ``JobRun`` and holds the job lock.
+
+    with track_job("etl.pull_meta", trigger=JobRun.Trigger.COMMAND) as run:
+        ...
+        run.add(read=120, written=118)
+
+A job that raises is recorded as failed, with its error (secrets masked), and
+the exception propagates. When another run holds the job's lock, the run is
+recorded as skipped and ``JobSkipped`` is raised before the block starts.
+
+Celery tasks get this for free through ``job_task`` (a ``shared_task`` whose
+base is ``JobTask``), management commands through ``JobCommand``. Plain logic
+called from inside a job may report progress with ``current_run()``.
+"""
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils import timezone
+
+from bizops.redaction import redact
+from health.locks import job_lock
+from health.models import JobRun
+
+ERROR_MAX_LENGTH = 2000
+
+_current: contextvars.ContextVar["RunHandle | None"] = contextvars.ContextVar("current_job_run", default=None)
+
+
+class JobSkipped(Exception):
+    """Another run of the same job holds the lock."""
+
+    def __init__(self, run: JobRun):
+        self.run = run
+        super().__init__(run.error)
+
+
+class RunHandle:
+    """What a running job sees: counters and notes, saved when the run ends."""
+
+    def __init__(self, run: JobRun):
+        self.run = run
+
+    def add(self, *, read: int = 0, written: int = 0) -> None:
+        self.run.rows_read += read
+        self.run.rows_written += written
+
+    def note(self, **detail) -> None:
+        self.run.detail.update(detail)
+
+    def save_progress(self) -> None:
+        """Persist counters mid-run, so a long job shows progress in the admin."""
+        JobRun.objects.filter(pk=self.run.pk).update(
+            rows_read=self.run.rows_read, rows_written=self.run.rows_written, detail=self.run.detail
+        )
+
+
+def current_run() -> RunHandle | None:
+    """The run of the job executing in this context, if any."""
+    return _current.get()
+
+
+def format_error(exc: BaseException) -> str:
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return redact(message)[:ERROR_MAX_LENGTH]
+
+
+def _finish(run: JobRun, status: str, error: str = "") -> None:
+    run.status = status
+    run.finished_at = timezone.now()
+    run.duration = run.finished_at - run.started_at
+    run.error = error
+    run.save()
+
+
+@contextmanager
+def track_job(
+    job: str,
+    *,
+    trigger: str,
+    task_id: str = "",
+    lock: bool = True,
+    lock_ttl: int | None = None,
+) -> Iterator[RunHandle]:
+    if not lock:
+        with _recorded(job, trigger, task_id) as handle:
+            yield handle
+        return
+    with job_lock(job, lock_ttl) as acquired:
+        if not acquired:
+            now = timezone.now()
+            run = JobRun.objects.create(
+                job=job,
+                trigger=trigger,
+                task_id=task_id,
+                status=JobRun.Status.SKIPPED,
+                started_at=now,
+                finished_at=now,
+                duration=now - now,
+                error=f"skipped: another run of {job} holds the lock",
+            )
+            raise JobSkipped(run)
+        with _recorded(job, trigger, task_id) as handle:
+            yield handle
+
+
+@contextmanager
+def _recorded(job: str, trigger: str, task_id: str) -> Iterator[RunHandle]:
+    handle = RunHandle(JobRun.objects.create(job=job, trigger=trigger, task_id=task_id))
+    token = _current.set(handle)
+    try:
+        yield handle
+    except BaseException as exc:
+        # BaseException too: a worker shutting down or a Ctrl-C still leaves
+        # an honest record instead of a run stuck at "running".
+        _finish(handle.run, JobRun.Status.FAILED, format_error(exc))
+        raise
+    else:
+        _finish(handle.run, JobRun.Status.SUCCEEDED)
+    finally:
+        _current.reset(token)

@@ -1,0 +1,85 @@
+"""The job lock on each backend: Redis, PostgreSQL advisory locks, the database cache."""
+
+import pytest
+from django.db import connection
+
+from health import locks
+from tests.services import redis_url, require_postgres
+
+
+def assert_exclusive(name: str) -> None:
+    with locks.job_lock(name, ttl=30) as first:
+        assert first is True
+        with locks.job_lock(name, ttl=30) as second:
+            assert second is False
+        with locks.job_lock(f"{name}.other", ttl=30) as unrelated:
+            assert unrelated is True
+    with locks.job_lock(name, ttl=30) as again:
+        assert again is True
+
+
+@pytest.mark.redis
+def test_the_redis_lock_is_exclusive_and_released(settings):
+    settings.REDIS_URL = redis_url()
+    assert_exclusive("tests.redis")
+
+
+@pytest.mark.redis
+def test_the_redis_lock_expires_so_a_crashed_holder_does_not_block_forever(settings):
+    import redis
+
+    settings.REDIS_URL = redis_url()
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    with locks.job_lock("tests.expiry", ttl=30):
+        ttl_ms = client.pttl(locks._key("tests.expiry"))
+    assert 0 < ttl_ms <= 30_000
+
+
+@pytest.mark.redis
+def test_the_redis_lock_is_not_freed_by_a_run_that_lost_it(settings):
+    import redis
+
+    settings.REDIS_URL = redis_url()
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    with locks.job_lock("tests.lost", ttl=30):
+        # The lock expired and another run took it: our release must not free theirs.
+        client.set(locks._key("tests.lost"), "someone-else")
+    assert client.get(locks._key("tests.lost")) == b"someone-else"
+    client.delete(locks._key("tests.lost"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_postgres_advisory_lock_is_exclusive_across_connections(settings):
+    require_postgres(connection)
+    settings.REDIS_URL = ""
+    import psycopg
+
+    with locks.job_lock("tests.advisory") as acquired:
+        assert acquired
+        # A second, independent session (another process in real life) is refused.
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        other = psycopg.connect(**params)
+        key = locks.advisory_key("tests.advisory")
+        refused = other.execute("SELECT pg_try_advisory_lock(%s, %s)", [locks._ADVISORY_NAMESPACE, key])
+        assert refused.fetchone()[0] is False
+        other.close()
+    assert_exclusive("tests.advisory2")
+
+
+@pytest.mark.django_db
+def test_the_cache_lock_is_used_without_redis_or_postgres(settings, monkeypatch):
+    settings.REDIS_URL = ""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bizops_cache"}
+    }
+    from django.core.management import call_command
+
+    call_command("createcachetable", verbosity=0)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    used = []
+    original = locks._cache_lock
+    monkeypatch.setattr(locks, "_cache_lock", lambda name, ttl: used.append(name) or original(name, ttl))
+    assert_exclusive("tests.cache")
+    assert "tests.cache" in used

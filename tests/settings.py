@@ -20,6 +20,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CELERY_TASK_ALWAYS_EAGER = True
-# Parallel test workers share one Redis and one PostgreSQL cluster: keep
-# their job locks apart.
-JOB_LOCK_PREFIX = f"bizops-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# Parallel test runs share one Redis and one PostgreSQL cluster (advisory
+# locks are cluster-wide): keep their job locks apart.
+JOB_LOCK_PREFIX = "bizops-test-{}-{}".format(
+    DATABASES["default"]["NAME"], os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
+)

@@ -13,9 +13,10 @@ from django.utils import timezone
 from etl.metrics import definitions as d
 from etl.metrics import sources
 from etl.metrics.customers import refresh_first_orders
-from etl.metrics.days import each_day
+from etl.metrics.days import each_day, trailing_window, yesterday
 from etl.metrics.fx import Rates
 from etl.models import AdAccount, Channel, DailyMetric
+from health.jobs import current_run
 
 PLATFORM_CHANNELS = [Channel.META, Channel.TIKTOK]
 CHANNELS = [Channel.META, Channel.TIKTOK, Channel.ORGANIC, Channel.ALL]
@@ -55,13 +56,16 @@ class ComputeResult:
         return (self.until - self.since).days + 1
 
 
-def compute(since: date, until: date, *, progress: Callable[[str], None] | None = None) -> ComputeResult:
+def compute(
+    since: date, until: date, *, progress: Callable[[str], None] | None = None, dry_run: bool = False
+) -> ComputeResult:
     """Replace the DailyMetric rows of ``since``..``until`` (reporting days, inclusive).
 
     Everything happens in one transaction: the first-order flags, the
     aggregation, the FX check and the rewrite of the range's rows. A missing
     FX rate raises ``MissingFxRate`` and leaves every row as it was. Running it
-    twice gives the same rows (only ``computed_at`` moves).
+    twice gives the same rows (only ``computed_at`` moves). ``dry_run``
+    computes everything and rolls it back.
     """
     if since > until:
         raise ValueError(f"since ({since.isoformat()}) is after until ({until.isoformat()})")
@@ -90,8 +94,29 @@ def compute(since: date, until: date, *, progress: Callable[[str], None] | None 
         DailyMetric.objects.filter(date__gte=since, date__lte=until).delete()
         DailyMetric.objects.bulk_create(rows, batch_size=1000)
         result.rows_written = len(rows)
+        if dry_run:
+            transaction.set_rollback(True)
     result.notes = _timezone_notes(since, until)
-    say(f"wrote {result.rows_written} daily metric rows for {result.days} day(s)")
+    verb = "would write" if dry_run else "wrote"
+    say(f"{verb} {result.rows_written} daily metric rows for {result.days} day(s)")
+    return result
+
+
+def recompute(
+    since: date | None = None,
+    until: date | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    dry_run: bool = False,
+) -> ComputeResult:
+    """``compute`` for a job: the trailing window by default, counts and notes on the job's run."""
+    if since is None:
+        since, until = trailing_window(until=until)
+    result = compute(since, until or yesterday(), progress=progress, dry_run=dry_run)
+    run = current_run()
+    if run:
+        run.add(read=result.rows_read, written=0 if dry_run else result.rows_written)
+        run.note(since=result.since.isoformat(), until=result.until.isoformat(), notes=result.notes)
     return result
 
 

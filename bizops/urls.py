@@ -2,7 +2,19 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from bizops.dashboards import views as dashboards
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path(
+        "admin/dashboards/metrics/",
+        admin.site.admin_view(dashboards.metrics_dashboard),
+        name="metrics-dashboard",
+    ),
+    path(
+        "admin/dashboards/metrics/orders/<str:day>/",
+        admin.site.admin_view(dashboards.day_orders),
+        name="metrics-day-orders",
+    ),
     path("admin/", admin.site.urls),
 ]

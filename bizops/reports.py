@@ -15,7 +15,7 @@ def export_reports(directory: Path, reports=None) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         meta = {
             "title": report.title,
-            "kind": report.kind,
+            "kind": Report.Kind(report.kind).value,
             "period": report.period,
             "produced_by": report.produced_by,
             "created_at": report.created_at.isoformat(),

@@ -216,6 +216,8 @@ if not DEBUG:
     # Production: HTTPS only. Behind a TLS-terminating proxy, set
     # SECURE_PROXY_SSL_HEADER so Django knows the request was secure.
     SECURE_SSL_REDIRECT = _env("SECURE_SSL_REDIRECT", cast=bool, default=True)
+    # Load balancers probe /health/ over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", cast=int, default=31536000)

@@ -3,6 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from bizops.dashboards import views as dashboards
+from health.views import health
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -17,4 +18,5 @@ urlpatterns = [
         name="metrics-day-orders",
     ),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]

@@ -10,3 +10,13 @@ def prune_job_runs(days: int | None = None) -> dict:
     days = days or settings.JOB_RUN_RETENTION_DAYS
     deleted, _ = JobRun.objects.older_than(days).delete()
     return {"deleted": deleted, "rows_written": deleted, "days": days}
+
+
+@job_task(name="health.weekly_sweep")
+def weekly_sweep(days: int = 7) -> dict:
+    """Monday morning: sweep the week's job health into a health Report."""
+    from health.sweep import run_sweep, write_report
+
+    sweep = run_sweep(days=days)
+    report = write_report(sweep)
+    return {"report": report.slug, "score": sweep.score, "errors": len(sweep.errors), "rows_written": 1}

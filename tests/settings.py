@@ -22,6 +22,5 @@ STORAGES = {
 CELERY_TASK_ALWAYS_EAGER = True
 # Parallel test runs share one Redis and one PostgreSQL cluster (advisory
 # locks are cluster-wide): keep their job locks apart.
-JOB_LOCK_PREFIX = "bizops-test-{}-{}".format(
-    DATABASES["default"]["NAME"], os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
-)
+_database_name = DATABASES["default"]["NAME"]  # noqa: F405
+JOB_LOCK_PREFIX = f"bizops-test-{_database_name}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"

@@ -1,0 +1,34 @@
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from bizops.reports import export_reports
+from health.runners import JobCommand
+from health.sweep import run_sweep, write_report
+
+
+class Command(JobCommand):
+    help = "Sweep job health over the last days, write a health Report, optionally export it."
+    job_name = "health.weekly_sweep"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=7, help="Window in days (default 7).")
+        parser.add_argument("--output", type=Path, help="Also write the report to DIR/health/<slug>.md.")
+        parser.add_argument("--strict", action="store_true", help="Exit 1 when any error is found.")
+
+    def run_job(self, run, *args, **options):
+        sweep = run_sweep(days=options["days"])
+        report = write_report(sweep, produced_by="health_sweep command")
+        run.add(read=len(sweep.jobs), written=1)
+        run.note(score=sweep.score, errors=len(sweep.errors))
+        for finding in sweep.findings:
+            self.stdout.write(f"{finding.severity:7} {finding.check}: {finding.message}")
+        if options["output"]:
+            export_reports(options["output"], [report])
+        score = "n/a" if sweep.score is None else sweep.score
+        self.stdout.write(
+            f"health score {score}; {len(sweep.errors)} error(s), "
+            f"{len(sweep.findings) - len(sweep.errors)} other finding(s); report {report.slug}"
+        )
+        if options["strict"] and sweep.errors:
+            raise CommandError(f"{len(sweep.errors)} health error(s); see report {report.slug}")

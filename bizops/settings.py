@@ -285,3 +285,6 @@ if not 1 <= METRICS_TRAILING_DAYS <= 3660:
 METRICS_DEFAULT_GROSS_MARGIN = _env("METRICS_DEFAULT_GROSS_MARGIN", cast=_decimal, default=_decimal("0.60"))
 if not 0 <= METRICS_DEFAULT_GROSS_MARGIN < 1:
     _fail(f"METRICS_DEFAULT_GROSS_MARGIN={METRICS_DEFAULT_GROSS_MARGIN} must be a share from 0 to below 1")
+# Seconds a pipeline pull waits for another run of the same source (started
+# by hand, say) to end before giving up on that source for the night.
+PIPELINE_PULL_WAIT_SECONDS = _env("PIPELINE_PULL_WAIT_SECONDS", cast=int, default=900)

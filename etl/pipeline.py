@@ -143,12 +143,8 @@ def _error(error: str) -> str:
     return f" ({error})" if error else ""
 
 
-def _pull_progress(say: Callable[[str], None], label: str) -> Callable:
-    def report(*args, **kwargs) -> None:
-        detail = " ".join([*map(str, args), *(f"{k}={v}" for k, v in kwargs.items())])
-        say(f"  {label}: {detail}")
-
-    return report
+def _pull_progress(say: Callable[[str], None], label: str) -> Callable[[str], None]:
+    return lambda message: say(f"  {label}: {message}")
 
 
 def outcome_dict(outcome: SourceOutcome) -> dict:

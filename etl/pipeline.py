@@ -126,8 +126,13 @@ def run(
     until: date | None = None,
     trigger: str = JobRun.Trigger.COMMAND,
     progress: Callable[[str], None] | None = None,
+    before_metrics: Callable[[], None] | None = None,
 ) -> PipelineResult:
-    """The whole pipeline in this process, one source after another (the command's way)."""
+    """The whole pipeline in this process, one source after another (the command's way).
+
+    ``before_metrics`` runs between the pulls and the metrics (the demo fills
+    its made-up FX rates there, once the pulls have told which currencies).
+    """
     say = progress or (lambda message: None)
     outcomes = []
     for source, label in SOURCES.items():
@@ -135,6 +140,8 @@ def run(
         outcome = pull(source, since=since, until=until, trigger=trigger, progress=_pull_progress(say, label))
         say(f"{label}: {outcome.status}, {outcome.rows_written} rows written{_error(outcome.error)}")
         outcomes.append(outcome)
+    if before_metrics:
+        before_metrics()
     say("computing metrics")
     return finish(outcomes, since=since, until=until, trigger=trigger, progress=say)
 

@@ -1,20 +1,34 @@
+from contextlib import ExitStack
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.management.base import CommandError
+from django.test.utils import override_settings
 
 from etl import pipeline
-from etl.metrics.days import parse_day
+from etl.metrics.days import parse_day, yesterday
+from etl.metrics.demo_fx import fill_demo_rates
+from etl.models import AdAccount, Order
 from health.runners import JobCommand
 
 
 class Command(JobCommand):
     help = (
         "The nightly pipeline in one go: pull Meta, TikTok and Shopify, then recompute the metrics "
-        "(--since/--until, or each source's incremental window and the metrics' trailing window)."
+        "(--since/--until, or each source's incremental window and the metrics' trailing window). "
+        "--sandbox runs it against the local API sandbox with --days of data (the demo)."
     )
     job_name = "etl.run_pipeline"
 
     def add_arguments(self, parser):
         parser.add_argument("--since", help="First day to pull and compute, YYYY-MM-DD.")
         parser.add_argument("--until", help="Last day, YYYY-MM-DD (default: yesterday).")
+        parser.add_argument(
+            "--sandbox",
+            action="store_true",
+            help="Demo: serve the sandbox APIs on 127.0.0.1, pull --days days, fill made-up FX rates.",
+        )
+        parser.add_argument("--days", type=int, default=90, help="With --sandbox: days of data (default 90).")
 
     def run_job(self, run, **options):
         try:
@@ -22,7 +36,14 @@ class Command(JobCommand):
             until = parse_day(options["until"], "--until") if options["until"] else None
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        result = pipeline.run(since=since, until=until, progress=self.stdout.write)
+        with ExitStack() as stack:
+            before_metrics = None
+            if options["sandbox"]:
+                since, until = self._sandbox(stack, options["days"], since, until)
+                before_metrics = lambda: self._demo_rates(since, until)  # noqa: E731
+            result = pipeline.run(
+                since=since, until=until, progress=self.stdout.write, before_metrics=before_metrics
+            )
         run.add(
             read=sum(o.rows_read for o in result.sources), written=sum(o.rows_written for o in result.sources)
         )
@@ -38,7 +59,26 @@ class Command(JobCommand):
             f"{metrics.rows_written} rows written"
         )
         if result.stale:
-            raise CommandError(
-                f"{line}; stale: {', '.join(sorted(result.stale))} (metrics computed on what is there)"
-            )
+            stale = ", ".join(sorted(result.stale))
+            raise CommandError(f"{line}; stale: {stale} (metrics computed on what is there)")
         self.stdout.write(self.style.SUCCESS(line))
+
+    def _sandbox(self, stack: ExitStack, days: int, since, until):
+        if not settings.DEBUG and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+            raise CommandError("--sandbox loads made-up data; refusing with DEBUG off on PostgreSQL")
+        from etl.sandbox.server import start
+
+        handle = start(port=0, seed=1, days=days)
+        stack.callback(handle.stop)
+        stack.enter_context(override_settings(**handle.settings()))
+        self.stdout.write(f"sandbox APIs on {handle.base_url} ({days} days of data)")
+        until = until or yesterday()
+        return since or until - timedelta(days=days - 1), until
+
+    def _demo_rates(self, since, until) -> None:
+        currencies = {
+            *AdAccount.objects.order_by().values_list("currency", flat=True).distinct(),
+            *Order.objects.order_by().values_list("currency", flat=True).distinct(),
+        }
+        written = fill_demo_rates(sorted(currencies), since, until)
+        self.stdout.write(f"demo FX rates: {written} made-up rate(s) for {', '.join(sorted(currencies))}")

@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -81,7 +82,7 @@ def test_a_person_logs_in_changes_the_range_sees_charts_and_downloads_the_csv(
     with page.expect_download() as download_info:
         page.click("#download-csv")
     download = download_info.value
-    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert download.suggested_filename == "metrics-channels.csv"
     assert [row[0] for row in rows] == ["Channel", "Meta", "TikTok", "Organic", "All channels"]
     shown_spend = page.inner_text("#dashboard-table tbody tr:first-child td:nth-child(2)")

@@ -80,5 +80,8 @@ class Command(JobCommand):
             *AdAccount.objects.order_by().values_list("currency", flat=True).distinct(),
             *Order.objects.order_by().values_list("currency", flat=True).distinct(),
         }
-        written = fill_demo_rates(sorted(currencies), since, until)
-        self.stdout.write(f"demo FX rates: {written} made-up rate(s) for {', '.join(sorted(currencies))}")
+        foreign = sorted(currencies - {settings.REPORTING_CURRENCY})
+        written = fill_demo_rates(foreign, since, until)
+        self.stdout.write(
+            f"demo FX rates: {written} made-up rate(s) for {', '.join(foreign) or 'no currency'}"
+        )

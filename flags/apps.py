@@ -18,5 +18,9 @@ class FlagsConfig(AppConfig):
         # not calls sprinkled over the callers. The bump is a row update in the
         # same transaction; the local snapshot is dropped on commit.
         for model in (Flag, ScheduledChange, Experiment, ClientKey):
-            post_save.connect(changed, sender=model, dispatch_uid=f"flags.bump.save.{model.__name__}")
-            post_delete.connect(changed, sender=model, dispatch_uid=f"flags.bump.delete.{model.__name__}")
+            post_save.connect(
+                changed, sender=model, weak=False, dispatch_uid=f"flags.bump.save.{model.__name__}"
+            )
+            post_delete.connect(
+                changed, sender=model, weak=False, dispatch_uid=f"flags.bump.delete.{model.__name__}"
+            )

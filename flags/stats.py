@@ -3,7 +3,7 @@
 - Relative lift of a variant B over the control A with the delta method:
   ``lift = (mB - mA) / mA``, ``Var = vB / (mA² nB) + vA mB² / (mA⁴ nA)``;
   a Welch t-test with Welch-Satterthwaite degrees of freedom gives the
-  two-sided p-value and the interval ``lift ± t(1 - α/2, dof) √Var``.
+  two-sided p-value and the interval ``lift ± t(1 - alpha/2, dof) √Var``.
 - A conversion rate p has variance ``p (1 - p)``.
 - Sample ratio mismatch: a chi-square test of the users per variant against
   the weights (``p < FLAGS_SRM_THRESHOLD``, 0.001 by default, is a mismatch).

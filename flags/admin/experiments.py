@@ -98,12 +98,11 @@ class ExperimentAdmin(SimpleHistoryAdmin):
     def portfolio_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        ideas = [
-            e
-            for e in Experiment.objects.filter(status__in=[Experiment.Status.IDEA, Experiment.Status.PLANNED])
+        ideas = list(
+            Experiment.objects.filter(status__in=[Experiment.Status.IDEA, Experiment.Status.PLANNED])
             .select_related("owner", "flag")
             .order_by("created_at")
-        ]
+        )
         ranked = sorted(ideas, key=lambda e: (e.ice_score is None, -(e.ice_score or 0), e.created_at))
         context = {
             **self.admin_site.each_context(request),

@@ -12,6 +12,7 @@ file...) and the import is all or nothing.
 
 import json
 
+import tablib
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import JSON
@@ -69,8 +70,33 @@ class RolloutWidget(widgets.Widget):
         return value
 
 
+def dataset_from_rows(data) -> tablib.Dataset:
+    """A dataset from parsed flags.json (a list of flags, or {"flags": [...]})."""
+    if isinstance(data, dict) and isinstance(data.get("flags"), list):
+        data = data["flags"]
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise ValidationError('expected a list of flags like [{"key": ..., "enabled": ...}]')
+    headers = list(dict.fromkeys(column for row in data for column in row))
+    dataset = tablib.Dataset(headers=headers)
+    for row in data:
+        # Native JSON in the file; the resource reads JSON text in these columns.
+        dataset.append(
+            [
+                json.dumps(row.get(c)) if c in JSON_COLUMNS and row.get(c) is not None else row.get(c)
+                for c in headers
+            ]
+        )
+    return dataset
+
+
 class FlagsJSON(JSON):
-    """JSON export with rules and default values as JSON, not as text."""
+    """flags.json: rules and default values as JSON values, not as text."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        try:
+            return dataset_from_rows(json.loads(in_stream))
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
 
     def export_data(self, dataset, **kwargs):
         rows = dataset.dict

@@ -5,6 +5,7 @@
 {% flags_bootstrap %}   the bootstrap JSON (json_script, id "flags-bootstrap")
 """
 
+import json
 from typing import Any
 
 from django import template
@@ -38,3 +39,9 @@ def flag_value(context, key: str, fallback: Any = None) -> Any:
 @register.simple_tag(takes_context=True)
 def flags_bootstrap(context, element_id: str = "flags-bootstrap"):
     return json_script(bootstrap(context.get("request")), element_id)
+
+
+@register.filter
+def as_json(value: Any) -> str:
+    """A value as JSON text (change logs show rules as they are written)."""
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -75,7 +75,18 @@ def _significant(row: ExperimentResult) -> bool:
     return row.p_value is not None and row.p_value < Decimal(repr(settings.FLAGS_ALPHA))
 
 
-def verdict(primary: list[ExperimentResult], guardrails: list[ExperimentResult], srm_flagged: bool):
+def _harmful(row: ExperimentResult, higher_is_better: set[str]) -> bool:
+    if not row.position or not _significant(row):
+        return False
+    return row.lift < 0 if row.metric in higher_is_better else row.lift > 0
+
+
+def verdict(
+    primary: list[ExperimentResult],
+    guardrails: list[ExperimentResult],
+    srm_flagged: bool,
+    higher_is_better: set[str] = frozenset(),
+):
     control, variants = primary[0], primary[1:]
     short = [
         r.variant
@@ -90,7 +101,7 @@ def verdict(primary: list[ExperimentResult], guardrails: list[ExperimentResult],
         )
     if srm_flagged:
         return Verdict.SRM, "users are not split as the weights say: results are not trustworthy"
-    hurt = [r for r in guardrails if r.position and _significant(r) and r.lift < 0]
+    hurt = [r for r in guardrails if _harmful(r, higher_is_better)]
     if hurt:
         names = ", ".join(f"{r.metric} ({r.variant}: {float(r.lift):+.1%})" for r in hurt)
         return Verdict.GUARDRAIL, f"guardrail metrics got worse: {names}"
@@ -118,10 +129,13 @@ def recompute(experiment: Experiment) -> ExperimentAnalysis:
     if len(experiment.variants) < 2:
         raise ValueError(f"experiment {experiment.key} has no variants to compare")
     primary = metric_rows(experiment, experiment.primary_metric)
-    guardrails = [row for metric in experiment.guardrail_metrics for row in metric_rows(experiment, metric)]
+    guardrails = [
+        row for metric in experiment.guardrail_metrics for row in metric_rows(experiment, metric.lstrip("+"))
+    ]
     srm = stats.srm_p_value([row.users for row in primary], experiment.weights)
     srm_flagged = srm is not None and srm < settings.FLAGS_SRM_THRESHOLD
-    outcome, reason = verdict(primary, guardrails, srm_flagged)
+    higher_is_better = {m[1:] for m in experiment.guardrail_metrics if m.startswith("+")}
+    outcome, reason = verdict(primary, guardrails, srm_flagged, higher_is_better)
     with transaction.atomic():
         ExperimentResult.objects.filter(experiment=experiment).delete()
         ExperimentResult.objects.bulk_create(primary + guardrails)

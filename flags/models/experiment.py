@@ -44,7 +44,8 @@ class Experiment(models.Model):
     guardrail_metrics = models.JSONField(
         default=list,
         blank=True,
-        help_text='JSON list of metric names that must not get worse, e.g. ["refund"].',
+        help_text='JSON list of metrics that must not get worse: "refund" (more is worse), '
+        '"+retained" (more is better).',
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="experiments"
@@ -88,7 +89,7 @@ class Experiment(models.Model):
     def clean(self) -> None:
         self._check_variants()
         if not isinstance(self.guardrail_metrics, list) or not all(
-            isinstance(m, str) and re.fullmatch(r"[-a-zA-Z0-9_]+", m) for m in self.guardrail_metrics
+            isinstance(m, str) and re.fullmatch(r"\+?[-a-zA-Z0-9_]+", m) for m in self.guardrail_metrics
         ):
             raise ValidationError({"guardrail_metrics": 'must be a list of metric names, e.g. ["refund"]'})
         if self.status == self.Status.RUNNING and self.flag_id is None:

@@ -68,6 +68,8 @@ def is_on(key: str, who: Any = None) -> bool:
     result, exposure = engine.evaluate(compiled, who if type(who) is dict else _attributes(who))
     if exposure is not None:
         tracking.record_exposure(exposure)
+    if result is True or result is False or result is None:
+        return result is True
     return engine.js_truthy(result)
 
 

@@ -55,7 +55,13 @@ def seed_state(seed: str) -> int:
 
 def bucket_v2(state: int, value: str) -> int:
     """The version-2 bucket (0..9999) of ``value`` for a rule whose seed gave ``state``."""
-    inner = fnv1a32_update(state, value)
+    if len(value) <= _SHORT and value.isascii():
+        # The common case, inlined (this is the hot path of every rollout).
+        for unit in value.encode():
+            state = (state ^ unit) * FNV_PRIME
+        inner = state & _MASK
+    else:
+        inner = fnv1a32_update(state, value)
     outer = FNV_OFFSET
     # str() of a 32-bit integer is at most ten ASCII digits: one UTF-16 unit each.
     for unit in str(inner).encode():

@@ -47,6 +47,7 @@ _local = threading.local()
 _snapshot: Snapshot | None = None
 _last_check = 0.0
 _last_flush = time.monotonic()
+_quiet_until = 0.0  # monotonic time before which current() returns the snapshot unchecked
 
 
 def _request_started(**kwargs) -> None:
@@ -73,8 +74,9 @@ def bump_version() -> None:
 
 
 def invalidate_local() -> None:
-    global _snapshot
+    global _snapshot, _quiet_until
     with _lock:
+        _quiet_until = 0.0
         _flush_seen(_snapshot)
         _snapshot = None
 
@@ -87,9 +89,11 @@ def read_version() -> int:
 
 def current() -> Snapshot | None:
     """The snapshot to evaluate with; checks the version when due (see the module doc)."""
-    global _snapshot, _last_check
+    global _snapshot, _last_check, _quiet_until
     snap = _snapshot
     now = time.monotonic()
+    if snap is not None and now < _quiet_until:
+        return snap  # the hot path: nothing can be due before then
     if snap is not None:
         if now - _last_flush >= settings.FLAGS_LAST_EVALUATED_INTERVAL:
             _flush_seen(snap)
@@ -109,6 +113,14 @@ def current() -> Snapshot | None:
         except DatabaseError:
             # Serve the last known flags rather than fail the request.
             logger.exception("flags: could not refresh the flag snapshot; serving the previous one")
+        if _snapshot is not None:
+            # Until the next version check, flush of usage stamps or schedule
+            # boundary, current() is a single clock comparison.
+            _quiet_until = min(
+                now + settings.FLAGS_SNAPSHOT_CHECK_INTERVAL,
+                _last_flush + settings.FLAGS_LAST_EVALUATED_INTERVAL,
+                now + max(0.0, _snapshot.valid_until - time.time()),
+            )
         return _snapshot
 
 
@@ -188,7 +200,8 @@ def build(version: int | None = None) -> Snapshot:
 
 def reset() -> None:
     """Forget the snapshot (tests, and after a fork)."""
-    global _snapshot, _last_check
+    global _snapshot, _last_check, _quiet_until
     with _lock:
         _snapshot = None
         _last_check = 0.0
+        _quiet_until = 0.0

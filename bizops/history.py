@@ -9,6 +9,7 @@ class Change:
     who: str
     kind: str
     fields: list[tuple[str, object, object]]
+    history_id: int | None = None
 
 
 def _shown(obj, field_name: str, value):
@@ -39,6 +40,7 @@ def change_log(obj, limit: int = 50) -> list[Change]:
                 who=record.history_user.get_username() if record.history_user else "system",
                 kind=record.get_history_type_display(),
                 fields=diffs,
+                history_id=record.pk,
             )
         )
     return changes

@@ -262,6 +262,39 @@ LOGGING = {
     },
 }
 
+# --- Flags ---
+# Expected lifetime of a flag per type, in days (0: permanent); a flag past it is listed as stale.
+# Defaults follow Unleash's flag types (release and experiment 40 days, operational 7, permission permanent).
+FLAGS_LIFETIME_DAYS = {
+    "release": _env("FLAGS_LIFETIME_RELEASE_DAYS", cast=int, default=40),
+    "experiment": _env("FLAGS_LIFETIME_EXPERIMENT_DAYS", cast=int, default=40),
+    "ops": _env("FLAGS_LIFETIME_OPS_DAYS", cast=int, default=7),
+    "permission": _env("FLAGS_LIFETIME_PERMISSION_DAYS", cast=int, default=0),
+}
+# A flag serving one value to everyone (0% or 100%) for longer than this is stale.
+FLAGS_STALE_UNIFORM_DAYS = _env("FLAGS_STALE_UNIFORM_DAYS", cast=int, default=14)
+# A flag not evaluated for this long is stale.
+FLAGS_STALE_UNUSED_DAYS = _env("FLAGS_STALE_UNUSED_DAYS", cast=int, default=30)
+# How often a process writes the flags it evaluated (last evaluated time), in seconds.
+FLAGS_LAST_EVALUATED_INTERVAL = _env("FLAGS_LAST_EVALUATED_INTERVAL", cast=int, default=300)
+# A process checks the flags' version at most once per request and at most this often (seconds).
+FLAGS_SNAPSHOT_CHECK_INTERVAL = _env("FLAGS_SNAPSHOT_CHECK_INTERVAL", cast=float, default=1.0)
+# Longest regular expression a targeting condition may use (characters).
+FLAGS_REGEX_MAX_LENGTH = _env("FLAGS_REGEX_MAX_LENGTH", cast=int, default=256)
+# Seconds front ends may cache the SDK payload (GET /flags/sdk/<key>.json).
+FLAGS_SDK_CACHE_SECONDS = _env("FLAGS_SDK_CACHE_SECONDS", cast=int, default=30)
+# Cookie holding an anonymous visitor's id, shared with the GrowthBook JS SDK (its default name).
+FLAGS_ANONYMOUS_COOKIE = _env("FLAGS_ANONYMOUS_COOKIE", default="gbuuid")
+# No verdict before each variant has this many users ...
+FLAGS_MIN_USERS_PER_VARIANT = _env("FLAGS_MIN_USERS_PER_VARIANT", cast=int, default=100)
+# ... and control plus variant have this many conversions (GrowthBook's default minimum sample).
+FLAGS_MIN_CONVERSIONS = _env("FLAGS_MIN_CONVERSIONS", cast=int, default=150)
+# Sample ratio mismatch is flagged below this chi-square p-value.
+FLAGS_SRM_THRESHOLD = _env("FLAGS_SRM_THRESHOLD", cast=float, default=0.001)
+# Significance level of the results (two-sided; 0.05 gives 95% intervals).
+FLAGS_ALPHA = _env("FLAGS_ALPHA", cast=float, default=0.05)
+MIDDLEWARE = [*MIDDLEWARE, "flags.middleware.FlagsMiddleware"]
+
 
 # --- Metrics ---
 def _decimal(value):

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from bizops.dashboards import views as dashboards
@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("flags/", include("flags.urls")),
 ]

@@ -1,0 +1,139 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.safestring import mark_safe
+from simple_history.admin import SimpleHistoryAdmin
+
+from flags import results
+from flags.admin.forms import JSON_OVERRIDES
+from flags.models import Conversion, Experiment, ExperimentResult, Exposure
+from flags.tasks import recompute_results
+
+
+@admin.action(description="Recompute results of selected experiments", permissions=["change"])
+def recompute(modeladmin, request, queryset):
+    started = queryset.exclude(variants=[]).exclude(started_at=None)
+    for experiment_id in started.values_list("pk", flat=True):
+        transaction.on_commit(lambda pk=experiment_id: recompute_results.delay(experiment_id=pk))
+    modeladmin.message_user(request, f"Recomputing {started.count()} experiment(s).", messages.SUCCESS)
+
+
+class ResultInline(admin.TabularInline):
+    model = ExperimentResult
+    extra = 0
+    can_delete = False
+    fields = ["metric", "variant", "users", "conversions", "rate", "lift", "ci_low", "ci_high", "p_value"]
+    readonly_fields = fields
+    verbose_name_plural = "results (relative lift against the control, 95% interval, Welch t-test)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(SimpleHistoryAdmin):
+    formfield_overrides = JSON_OVERRIDES
+    list_display = ["key", "name", "status", "ice", "flag", "owner", "started_at", "verdict", "decision"]
+    list_filter = ["status", "decision", "owner"]
+    list_select_related = ["flag", "owner", "analysis"]
+    search_fields = ["key", "name", "hypothesis"]
+    autocomplete_fields = ["flag"]
+    actions = [recompute]
+    inlines = [ResultInline]
+    readonly_fields = ["ice", "analysis_summary", "results_chart"]
+    fieldsets = [
+        (None, {"fields": ["key", "name", "hypothesis", "owner", "status"]}),
+        ("Portfolio (ICE)", {"fields": ["impact", "confidence", "ease", "ice"]}),
+        ("Design", {"fields": ["flag", "variants", "primary_metric", "guardrail_metrics"]}),
+        ("Run", {"fields": ["started_at", "ended_at"]}),
+        ("Results", {"fields": ["analysis_summary", "results_chart"]}),
+        ("Decision", {"fields": ["decision", "reasoning"]}),
+    ]
+
+    class Media:
+        js = ["vendor/chartjs/chart.umd.min.js", "flags/results_chart.js"]
+
+    @admin.display(description="ICE", ordering="impact")
+    def ice(self, obj: Experiment):
+        return obj.ice_score if obj.ice_score is not None else "-"
+
+    @admin.display(description="verdict")
+    def verdict(self, obj: Experiment) -> str:
+        analysis = getattr(obj, "analysis", None)
+        return analysis.get_verdict_display() if analysis else "-"
+
+    @admin.display(description="analysis")
+    def analysis_summary(self, obj: Experiment) -> str:
+        analysis = getattr(obj, "analysis", None) if obj.pk else None
+        if analysis is None:
+            return 'Not computed yet (hourly, or the "Recompute results" action).'
+        srm = f"{analysis.srm_p_value:.4g}" if analysis.srm_p_value is not None else "n/a"
+        return (
+            f"{analysis.get_verdict_display()}: {analysis.verdict_reason}. {analysis.users} users; "
+            f"sample ratio p = {srm}{' (MISMATCH)' if analysis.srm_flagged else ''}; "
+            f"computed {analysis.computed_at:%Y-%m-%d %H:%M}."
+        )
+
+    @admin.display(description="chart")
+    def results_chart(self, obj: Experiment):
+        if not obj.pk or not obj.results.exists():
+            return "-"
+        return mark_safe(  # noqa: S308 - a template that autoescapes; data goes through json_script
+            render_to_string("flags/results_chart.html", {"data": results.chart_data(obj)})
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "portfolio/",
+                self.admin_site.admin_view(self.portfolio_view),
+                name="flags_experiment_portfolio",
+            ),
+            *super().get_urls(),
+        ]
+
+    def portfolio_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ideas = list(
+            Experiment.objects.filter(status__in=[Experiment.Status.IDEA, Experiment.Status.PLANNED])
+            .select_related("owner", "flag")
+            .order_by("created_at")
+        )
+        ranked = sorted(ideas, key=lambda e: (e.ice_score is None, -(e.ice_score or 0), e.created_at))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Experiment portfolio: ideas ranked by ICE",
+            "ranked": ranked,
+            "running": Experiment.objects.filter(status=Experiment.Status.RUNNING).select_related("analysis"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "flags/portfolio.html", context)
+
+
+@admin.register(Exposure)
+class ExposureAdmin(admin.ModelAdmin):
+    list_display = ["experiment", "user_key", "variant", "exposed_at"]
+    list_filter = ["experiment", "variant"]
+    search_fields = ["user_key"]
+    date_hierarchy = "exposed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Conversion)
+class ConversionAdmin(admin.ModelAdmin):
+    list_display = ["metric", "user_key", "value", "occurred_at", "source", "ref"]
+    list_filter = ["metric", "source"]
+    search_fields = ["user_key", "ref"]
+    date_hierarchy = "occurred_at"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

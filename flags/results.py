@@ -1,0 +1,166 @@
+"""An experiment's results per variant and metric, recomputed from exposures and conversions.
+
+A user converts on a metric when they have a conversion of it at or after
+their first exposure (and before the experiment ended). The first variant is
+the control; each other variant is compared with it (``flags.stats``).
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
+
+from flags import stats
+from flags.models import Conversion, Experiment, ExperimentAnalysis, ExperimentResult, Exposure
+
+Verdict = ExperimentAnalysis.Verdict
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(repr(value)).quantize(Decimal("1e-12"))
+
+
+def counts(experiment: Experiment, metric: str) -> tuple[dict[str, int], dict[str, int]]:
+    """(users, converted users) per variant."""
+    exposures = Exposure.objects.filter(experiment=experiment)
+    users = dict(exposures.values_list("variant").annotate(n=Count("id")).values_list("variant", "n"))
+    converted = Conversion.objects.filter(
+        metric=metric, user_key=OuterRef("user_key"), occurred_at__gte=OuterRef("exposed_at")
+    )
+    if experiment.ended_at:
+        converted = converted.filter(occurred_at__lte=experiment.ended_at)
+    conversions = dict(
+        exposures.filter(Exists(converted))
+        .values_list("variant")
+        .annotate(n=Count("id"))
+        .values_list("variant", "n")
+    )
+    return users, conversions
+
+
+def metric_rows(experiment: Experiment, metric: str) -> list[ExperimentResult]:
+    users, conversions = counts(experiment, metric)
+    keys = experiment.variant_keys
+    control = keys[0]
+    rows = []
+    for position, key in enumerate(keys):
+        n, c = users.get(key, 0), conversions.get(key, 0)
+        row = ExperimentResult(
+            experiment=experiment,
+            metric=metric,
+            variant=key,
+            position=position,
+            users=n,
+            conversions=c,
+            rate=_decimal(c / n) if n else None,
+        )
+        if position:
+            comparison = stats.compare_rates(
+                conversions.get(control, 0), users.get(control, 0), c, n, settings.FLAGS_ALPHA
+            )
+            if comparison is not None:
+                row.lift = _decimal(comparison.lift)
+                row.ci_low = _decimal(comparison.ci_low)
+                row.ci_high = _decimal(comparison.ci_high)
+                row.p_value = _decimal(comparison.p_value)
+        rows.append(row)
+    return rows
+
+
+def _significant(row: ExperimentResult) -> bool:
+    return row.p_value is not None and row.p_value < Decimal(repr(settings.FLAGS_ALPHA))
+
+
+def _harmful(row: ExperimentResult, higher_is_better: set[str]) -> bool:
+    if not row.position or not _significant(row):
+        return False
+    return row.lift < 0 if row.metric in higher_is_better else row.lift > 0
+
+
+def verdict(
+    primary: list[ExperimentResult],
+    guardrails: list[ExperimentResult],
+    srm_flagged: bool,
+    higher_is_better: set[str] = frozenset(),
+):
+    control, variants = primary[0], primary[1:]
+    short = [
+        r.variant
+        for r in variants
+        if min(r.users, control.users) < settings.FLAGS_MIN_USERS_PER_VARIANT
+        or r.conversions + control.conversions < settings.FLAGS_MIN_CONVERSIONS
+    ]
+    if short or not variants:
+        return Verdict.NOT_ENOUGH_DATA, (
+            f"each variant needs {settings.FLAGS_MIN_USERS_PER_VARIANT} users and each comparison "
+            f"{settings.FLAGS_MIN_CONVERSIONS} conversions (control plus variant) before a verdict"
+        )
+    if srm_flagged:
+        return Verdict.SRM, "users are not split as the weights say: results are not trustworthy"
+    hurt = [r for r in guardrails if _harmful(r, higher_is_better)]
+    if hurt:
+        names = ", ".join(f"{r.metric} ({r.variant}: {float(r.lift):+.1%})" for r in hurt)
+        return Verdict.GUARDRAIL, f"guardrail metrics got worse: {names}"
+    significant = [r for r in variants if _significant(r)]
+    if not significant:
+        return (
+            Verdict.INCONCLUSIVE,
+            f"no variant differs from {control.variant} at the {settings.FLAGS_ALPHA} level",
+        )
+    best = max(significant, key=lambda r: r.lift)
+    if best.lift > 0:
+        return (
+            Verdict.WINNING,
+            f"{best.variant} lifts {primary[0].metric} by {float(best.lift):+.1%} (p = {best.p_value:.4f})",
+        )
+    worst = min(significant, key=lambda r: r.lift)
+    return (
+        Verdict.LOSING,
+        f"{worst.variant} lowers {primary[0].metric} by {float(worst.lift):+.1%} (p = {worst.p_value:.4f})",
+    )
+
+
+def recompute(experiment: Experiment) -> ExperimentAnalysis:
+    """Replace the experiment's results and analysis; running it twice gives the same rows."""
+    if len(experiment.variants) < 2:
+        raise ValueError(f"experiment {experiment.key} has no variants to compare")
+    primary = metric_rows(experiment, experiment.primary_metric)
+    guardrails = [
+        row for metric in experiment.guardrail_metrics for row in metric_rows(experiment, metric.lstrip("+"))
+    ]
+    srm = stats.srm_p_value([row.users for row in primary], experiment.weights)
+    srm_flagged = srm is not None and srm < settings.FLAGS_SRM_THRESHOLD
+    higher_is_better = {m[1:] for m in experiment.guardrail_metrics if m.startswith("+")}
+    outcome, reason = verdict(primary, guardrails, srm_flagged, higher_is_better)
+    with transaction.atomic():
+        ExperimentResult.objects.filter(experiment=experiment).delete()
+        ExperimentResult.objects.bulk_create(primary + guardrails)
+        analysis, _ = ExperimentAnalysis.objects.update_or_create(
+            experiment=experiment,
+            defaults={
+                "computed_at": timezone.now(),
+                "users": sum(row.users for row in primary),
+                "srm_p_value": _decimal(srm),
+                "srm_flagged": srm_flagged,
+                "verdict": outcome,
+                "verdict_reason": reason,
+            },
+        )
+    return analysis
+
+
+def chart_data(experiment: Experiment) -> dict:
+    """Per variant on the primary metric: rate, lift and its interval (for the admin chart)."""
+    rows = list(experiment.results.filter(metric=experiment.primary_metric).order_by("position"))
+    return {
+        "metric": experiment.primary_metric,
+        "variants": [r.variant for r in rows],
+        "users": [r.users for r in rows],
+        "rates": [float(r.rate) if r.rate is not None else None for r in rows],
+        "lifts": [float(r.lift) if r.lift is not None else None for r in rows],
+        "ci": [[float(r.ci_low), float(r.ci_high)] if r.ci_low is not None else None for r in rows],
+    }

@@ -212,7 +212,9 @@ def clean_one_offs(raw, *, start: dt.date | None, horizon: int | None, prefix: s
     problems, cleaned = [], []
     amount_driver = Driver("amount", "amount", MONEY)
     for number, item in enumerate(raw, start=1):
-        where = f"{prefix}[{number}]"
+        # In a file: one_off_costs[2].month; in a form: line 2 month.
+        where = f"{prefix}[{number}]" if prefix else f"line {number}"
+        sep = "." if prefix else " "
         if not isinstance(item, dict):
             problems.append((where, "must be an object with month, amount and label"))
             continue
@@ -222,25 +224,25 @@ def clean_one_offs(raw, *, start: dt.date | None, horizon: int | None, prefix: s
         try:
             month = parse_month(item.get("month"))
         except ValueError as exc:
-            problems.append((f"{where}.month", str(exc)))
+            problems.append((f"{where}{sep}month", str(exc)))
             month = None
         try:
             amount = parse_value(amount_driver, item.get("amount"))
             if amount < 0:
-                problems.append((f"{where}.amount", f"a one-off cost cannot be negative; got {amount}"))
+                problems.append((f"{where}{sep}amount", f"a one-off cost cannot be negative; got {amount}"))
         except ValueError as exc:
-            problems.append((f"{where}.amount", str(exc)))
+            problems.append((f"{where}{sep}amount", str(exc)))
             amount = None
         label = item.get("label", "")
         if not isinstance(label, str):
-            problems.append((f"{where}.label", f"{label!r} is not text"))
+            problems.append((f"{where}{sep}label", f"{label!r} is not text"))
         if month and start and horizon:
             index = month_index(start, month)
             if not 1 <= index <= horizon:
                 last = add_months(start, horizon - 1)
                 problems.append(
                     (
-                        f"{where}.month",
+                        f"{where}{sep}month",
                         f"{month:%Y-%m} is outside the forecast ({start:%Y-%m} to {last:%Y-%m})",
                     )
                 )

@@ -24,7 +24,7 @@ up exactly, as a spreadsheet of the same rows would.
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from finance.drivers import add_months, month_index
 
@@ -153,6 +153,13 @@ def _runway(cash: Decimal, net_cash_flow: Decimal) -> Decimal | None:
 
 
 def project(drivers: Drivers) -> list[Month]:
+    # Enough digits for any valid input compounded over 36 months.
+    with localcontext() as context:
+        context.prec = 60
+        return _project(drivers)
+
+
+def _project(drivers: Drivers) -> list[Month]:
     churn = drivers.churn_pct / HUNDRED
     expansion = drivers.expansion_pct / HUNDRED
     growth = 1 + drivers.ad_budget_growth_pct / HUNDRED

@@ -21,6 +21,14 @@ def amount(value) -> str:
     return f"{Decimal(value):,.0f} {settings.REPORTING_CURRENCY}"
 
 
+def number(value) -> str:
+    """A driver value without trailing zeros: 10.000 -> 10, 2.500 -> 2.5."""
+    if value is None:
+        return "n/a"
+    text = f"{Decimal(value).normalize():f}"
+    return text
+
+
 def signed(value) -> str:
     value = Decimal(value)
     return f"{'+' if value >= 0 else '-'}{abs(value):,.0f}"
@@ -59,6 +67,8 @@ def changes_since(run: ForecastRun, before: ForecastRun | None) -> list[str]:
         elif old == new:
             continue
         label = BY_NAME[name].label if name in BY_NAME else name.replace("_", " ")
+        if name in NAMES or name.endswith("_pct"):
+            old, new = number(old), number(new)
         lines.append(f"{label}: {old} → {new}")
     if before.inputs.get("one_off_costs") != run.inputs.get("one_off_costs"):
         lines.append("one-off costs changed")
@@ -92,7 +102,7 @@ def _summary_table(runs: list[ForecastRun]) -> list[str]:
     ]
     for run in runs:
         s = run.summary
-        trough = f"{amount(run.cash_trough)} ({month_label(run, s['cash_trough_month'])})"
+        trough = f"{amount(run.cash_trough)}, {month_label(run, s['cash_trough_month'])}"
         lines.append(
             f"| {run.scenario_name} | {run.assumption_set} | {amount(run.month_12_mrr)} "
             f"| {month_label(run, run.break_even_month)} | {trough} | {amount(run.ending_cash)} "
@@ -105,9 +115,9 @@ def _unit_economics(runs: list[ForecastRun]) -> list[str]:
     lines = []
     for run in runs:
         s = run.summary
-        floor = f" (churn floored at {s['churn_pct_used']} % for LTV)" if s["churn_floored"] else ""
+        floor = f" (churn floored at {number(s['churn_pct_used'])} % for LTV)" if s["churn_floored"] else ""
         lines.append(
-            f"- **{run.scenario_name}**: gross margin {s['gross_margin_pct']} %, "
+            f"- **{run.scenario_name}**: gross margin {number(s['gross_margin_pct'])} %, "
             f"LTV {amount(s['ltv'])}{floor}, "
             f"CAC payback {s['cac_payback_months'] or 'n/a'} months, LTV:CAC {s['ltv_to_cac'] or 'n/a'}."
         )
@@ -116,15 +126,17 @@ def _unit_economics(runs: list[ForecastRun]) -> list[str]:
 
 def _margin_levers(run: ForecastRun) -> list[str]:
     step = run.inputs["lever_step_pct"]
+    base = next((row["operating_profit_12_base"] for row in run.levers), None)
     lines = [
-        f"Month-12 operating profit of {run.scenario_name}, each margin driver moved -{step} % / +{step} %:",
+        f"Month-12 operating profit of {run.scenario_name} ({amount(base)}) "
+        f"with each margin driver moved -{step} % / +{step} %:",
         "",
         f"| Driver | Value | -{step} % | +{step} % |",
         "|---|---:|---:|---:|",
     ]
     for row in _lever_rows(run, "rank_mrr", MARGIN_LEVERS):
         lines.append(
-            f"| {row['label']} | {row['base_value']} | {amount(row['operating_profit_12_low'])} "
+            f"| {row['label']} | {number(row['base_value'])} | {amount(row['operating_profit_12_low'])} "
             f"| {amount(row['operating_profit_12_high'])} |"
         )
     return lines

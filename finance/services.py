@@ -124,6 +124,7 @@ def levers_json(effects: list[levers.LeverEffect]) -> list[dict]:
                 "mrr_12_low": text(e.mrr_12_low),
                 "mrr_12_high": text(e.mrr_12_high),
                 "mrr_swing": text(e.mrr_swing),
+                "operating_profit_12_base": text(e.operating_profit_12_base),
                 "operating_profit_12_low": text(e.operating_profit_12_low),
                 "operating_profit_12_high": text(e.operating_profit_12_high),
                 "break_even_low": e.break_even_low,

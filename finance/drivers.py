@@ -139,12 +139,16 @@ def consistency_problems(values: dict[str, Decimal]) -> list[tuple[str, str]]:
     problems = []
     get = values.get
     if get("ad_budget") and get("ad_budget") > 0 and get("cac") is not None and get("cac") <= 0:
-        problems.append(("cac", "must be above 0 while there is a paid ad budget (spend / CAC = customers)"))
+        problems.append(
+            ("cac", "CAC must be above 0 while there is a paid ad budget (spend / CAC = customers)")
+        )
     if get("starting_customers") == 0 and get("starting_mrr") and get("starting_mrr") > 0:
-        problems.append(("starting_mrr", "must be 0 when there are no starting customers"))
+        problems.append(("starting_mrr", "Starting MRR must be 0 when there are no starting customers"))
     cogs, fees = get("cogs_pct"), get("payment_fee_pct")
     if cogs is not None and fees is not None and cogs + fees > 100:
-        problems.append(("payment_fee_pct", f"COGS and payment fees together exceed 100 % ({cogs + fees} %)"))
+        problems.append(
+            ("payment_fee_pct", f"Payment fees and COGS together exceed 100 % of revenue ({cogs + fees} %)")
+        )
     return problems
 
 

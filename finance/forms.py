@@ -163,8 +163,7 @@ class ScenarioForm(forms.ModelForm):
             except DriverError as exc:
                 for field, message in exc.problems:
                     target = override_field(field) if field in values else None
-                    label = BY_NAME[field].label if field in BY_NAME else field
-                    self.add_error(target, f"{label}: {message} (with {assumption_set}'s other drivers)")
+                    self.add_error(target, f"{message} (with {assumption_set}'s other drivers)")
         self.instance.overrides = overrides
         return cleaned
 

@@ -127,10 +127,10 @@ def test_a_run_can_be_repeated_from_its_stored_inputs(make_set, make_scenario):
 
 def test_a_scenario_whose_overrides_clash_with_its_set_is_refused_naming_both(make_set, make_scenario):
     scenario = make_scenario("Broken", make_set(), {"cac": {"value": "0", "notes": ""}})
-    with pytest.raises(ForecastInputError, match=r"scenario Broken: cac: must be above 0"):
+    with pytest.raises(ForecastInputError, match=r"scenario Broken: cac: CAC must be above 0"):
         run_forecast(scenario, produced_by="tests")
     assert ForecastMonth.objects.count() == 0
-    with pytest.raises(ValidationError, match="cac: must be above 0"):
+    with pytest.raises(ValidationError, match="cac: CAC must be above 0"):
         scenario.full_clean()
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -108,7 +109,7 @@ def test_the_page_has_no_inline_script(admin_client, runs):
 @time_machine.travel(NOW, tick=False)
 def test_the_charts_script_draws_every_canvas_on_the_page(admin_client, runs):
     html = admin_client.get(URL).content.decode()
-    script = open(finders.find("finance/forecast.js")).read()
+    script = Path(finders.find("finance/forecast.js")).read_text()
     canvases = re.findall(r'<canvas id="([\w-]+)"', html)
     assert set(canvases) == {
         "chart-mrr",

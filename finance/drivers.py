@@ -185,6 +185,11 @@ def clean_values(raw: dict, *, required: bool = True, prefix: str = "") -> dict[
     return values
 
 
+def plain(value) -> str:
+    """A number without trailing zeros or exponent: 10.000 -> 10, 2.500 -> 2.5, 100 -> 100."""
+    return f"{Decimal(value).normalize():f}"
+
+
 def parse_month(raw) -> dt.date:
     """'2026-03' -> date(2026, 3, 1); ValueError naming the problem."""
     match = MONTH_RE.match(str(raw or "").strip())

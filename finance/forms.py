@@ -11,6 +11,7 @@ from finance.drivers import (
     clean_values,
     parse_month,
     parse_value,
+    plain,
     range_problem,
 )
 from finance.models import AssumptionSet, Scenario
@@ -133,6 +134,11 @@ class ScenarioForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["assumption_set"].queryset = AssumptionSet.objects.current()
         self.fields["assumption_set"].help_text = "The scenario follows this set's newer versions."
+        if self.instance.assumption_set_id:
+            current = self.instance.assumption_set
+            for driver in DRIVERS:
+                value = plain(getattr(current, driver.name))
+                self.fields[override_field(driver.name)].help_text = f"Blank: {value}, from {current}."
         for name, entry in (self.instance.overrides or {}).items():
             if name in BY_NAME:
                 self.fields[override_field(name)].initial = entry["value"]

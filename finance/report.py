@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bizops.models import Report
 from finance.actuals import METRICS, actual_vs_forecast
-from finance.drivers import BY_NAME, NAMES, add_months
+from finance.drivers import BY_NAME, NAMES, add_months, plain
 from finance.models import ForecastRun
 
 MARGIN_LEVERS = ("price", "cogs_pct", "payment_fee_pct")
@@ -23,10 +23,7 @@ def amount(value) -> str:
 
 def number(value) -> str:
     """A driver value without trailing zeros: 10.000 -> 10, 2.500 -> 2.5."""
-    if value is None:
-        return "n/a"
-    text = f"{Decimal(value).normalize():f}"
-    return text
+    return "n/a" if value is None else plain(value)
 
 
 def signed(value) -> str:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from finance import engine, levers
-from finance.drivers import NAMES, DriverError, clean_values, month_index, parse_month
+from finance.drivers import NAMES, DriverError, clean_values, month_index, parse_month, plain
 from finance.engine import MONTH_COLUMNS, Drivers, OneOff
 from finance.models import AssumptionSet, ForecastMonth, ForecastRun, Scenario
 from health.jobs import current_run
@@ -99,9 +99,9 @@ def summary_json(summary: engine.Summary) -> dict:
         "cash_out_month": summary.cash_out_month,
         "total_revenue": text(summary.total_revenue),
         "total_operating_profit": text(summary.total_operating_profit),
-        "churn_pct_used": text(economics.churn_pct_used),
+        "churn_pct_used": plain(economics.churn_pct_used),
         "churn_floored": economics.churn_floored,
-        "gross_margin_pct": text(economics.gross_margin_pct),
+        "gross_margin_pct": plain(economics.gross_margin_pct),
         "ltv": text(economics.ltv),
         "cac_payback_months": text(economics.cac_payback_months),
         "ltv_to_cac": text(economics.ltv_to_cac),

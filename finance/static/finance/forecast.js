@@ -60,6 +60,7 @@
         points[index] = num(scenario[key][index]);
         datasets.push({
           label: scenario.name + " break-even",
+          breakEven: true,
           data: points,
           type: "line",
           showLine: false,
@@ -81,6 +82,10 @@
         scales: { y: { ticks: { callback: format } } },
         plugins: {
           breakEvenLines: { marks: marks },
+          // The break-even points are explained by the caption; keep the legend to scenarios.
+          legend: { labels: { filter: function (item, chartData) {
+            return !chartData.datasets[item.datasetIndex].breakEven;
+          } } },
           tooltip: { callbacks: { label: function (c) {
             return c.dataset.label + ": " + (c.parsed.y === null ? "n/a" : format(c.parsed.y));
           } } }
@@ -89,7 +94,7 @@
     });
   }
 
-  function tornado(id, rows, step, format) {
+  function tornado(id, rows, step, format, whole) {
     var canvas = document.getElementById(id);
     if (!canvas) { return null; }
     return new Chart(canvas, {
@@ -104,7 +109,10 @@
       options: {
         indexAxis: "y",
         maintainAspectRatio: false,
-        scales: { x: { stacked: true, ticks: { callback: format } }, y: { stacked: true } },
+        scales: {
+          x: { stacked: true, ticks: { callback: format, precision: whole ? 0 : undefined } },
+          y: { stacked: true }
+        },
         plugins: { tooltip: { callbacks: { label: function (c) {
           return c.dataset.label + ": " + (c.parsed.x > 0 ? "+" : "") + format(c.parsed.x);
         } } } }
@@ -138,8 +146,8 @@
     lineChart("chart-mrr", data, "mrr", format, false);
     lineChart("chart-cash", data, "cash", format, true);
     if (data.levers) {
-      tornado("chart-levers-mrr", data.levers.mrr, data.levers.step, format);
-      tornado("chart-levers-break-even", data.levers.break_even, data.levers.step, months);
+      tornado("chart-levers-mrr", data.levers.mrr, data.levers.step, format, false);
+      tornado("chart-levers-break-even", data.levers.break_even, data.levers.step, months, true);
     }
     actualsChart("chart-actuals", data.actuals, format);
   }

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db import transaction
+
 from bizops.models import Report
 from finance import exports
 from finance.models import ForecastRun, Scenario
@@ -58,7 +60,9 @@ def forecast_and_report(
     on_progress: Callable[[ForecastRun], None] | None = None,
 ) -> ForecastJobResult:
     scenarios = select_scenarios(names)
-    runs = run_forecasts(scenarios, produced_by=produced_by, on_progress=on_progress)
-    report = write_report(runs, produced_by=produced_by)
+    # The runs and their report are saved together or not at all.
+    with transaction.atomic():
+        runs = run_forecasts(scenarios, produced_by=produced_by, on_progress=on_progress)
+        report = write_report(runs, produced_by=produced_by)
     files = export_files(runs, report, export_dir) if export_dir else []
     return ForecastJobResult(runs, report, files)

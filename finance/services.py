@@ -139,10 +139,16 @@ def levers_json(effects: list[levers.LeverEffect]) -> list[dict]:
     return sorted(rows, key=lambda row: row["rank_mrr"])
 
 
-def run_forecast(scenario: Scenario, *, produced_by: str) -> ForecastRun:
+def drivers_of(scenario: Scenario) -> Drivers:
+    return scenario_drivers(
+        scenario.assumption_set, scenario.override_values(), label=f"scenario {scenario.name}"
+    )
+
+
+def run_forecast(scenario: Scenario, *, produced_by: str, drivers: Drivers | None = None) -> ForecastRun:
     """Project one scenario and save the run with its months (all or nothing)."""
     assumption_set = scenario.assumption_set
-    drivers = scenario_drivers(assumption_set, scenario.override_values(), label=f"scenario {scenario.name}")
+    drivers = drivers or drivers_of(scenario)
     floor, step = churn_floor_pct(), lever_step_pct()
     result = engine.forecast(drivers, floor)
     effects = levers.lever_effects(drivers, step_pct=step, churn_floor_pct=floor)
@@ -177,11 +183,16 @@ def run_forecast(scenario: Scenario, *, produced_by: str) -> ForecastRun:
 
 
 def run_forecasts(scenarios, *, produced_by: str, on_progress=None) -> list[ForecastRun]:
-    """Run each scenario in turn; progress goes to the job run (if any) and ``on_progress``."""
+    """Run each scenario in turn; progress goes to the job run (if any) and ``on_progress``.
+
+    Every scenario's drivers are checked before any is run, so a bad one stops
+    the batch before it writes anything.
+    """
     job = current_run()
+    prepared = [(scenario, drivers_of(scenario)) for scenario in scenarios]
     runs = []
-    for scenario in scenarios:
-        run = run_forecast(scenario, produced_by=produced_by)
+    for scenario, drivers in prepared:
+        run = run_forecast(scenario, produced_by=produced_by, drivers=drivers)
         runs.append(run)
         if job:
             job.add(read=1, written=1 + run.inputs["horizon_months"])

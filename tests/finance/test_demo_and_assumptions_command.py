@@ -73,7 +73,9 @@ def test_assumptions_export_then_import_round_trips(make_set, make_scenario, tmp
     assert "unchanged: Plan v1" in run("assumptions", "import", str(target))
     data["shared_assumptions"]["price"]["value"] = "65"
     target.write_text(json.dumps(data))
-    assert "would: creates Plan v2 (price 50.00 → 65" in run("assumptions", "import", str(target), "--dry-run")
+    assert "would: creates Plan v2 (price 50.00 → 65" in run(
+        "assumptions", "import", str(target), "--dry-run"
+    )
     assert AssumptionSet.objects.count() == 1
     assert "imported Plan v2" in run("assumptions", "import", str(target))
     assert AssumptionSet.objects.get(version=2).price == 65
@@ -81,7 +83,9 @@ def test_assumptions_export_then_import_round_trips(make_set, make_scenario, tmp
 
 def test_assumptions_import_lists_every_problem(tmp_path):
     target = tmp_path / "bad.json"
-    target.write_text(json.dumps({"name": "X", "start_month": "2026-01", "shared_assumptions": {"price": "x"}}))
+    target.write_text(
+        json.dumps({"name": "X", "start_month": "2026-01", "shared_assumptions": {"price": "x"}})
+    )
     with pytest.raises(CommandError) as error:
         run("assumptions", "import", str(target))
     message = str(error.value)

@@ -154,3 +154,13 @@ def test_zero_churn_shows_the_floor_in_the_report(make_set, make_scenario):
     make_scenario("Base", make_set(churn_pct=D("0")))
     forecast()
     assert "(churn floored at 1 % for LTV)" in Report.objects.get().body
+
+
+def test_a_scenario_that_cannot_be_projected_stops_the_batch_before_anything_is_written(
+    scenarios, make_scenario
+):
+    make_scenario("Zero CAC", scenarios, {"cac": {"value": "0", "notes": ""}}, position=9)
+    with pytest.raises(CommandError, match="scenario Zero CAC: cac: CAC must be above 0"):
+        forecast()
+    assert ForecastRun.objects.count() == 0
+    assert Report.objects.count() == 0

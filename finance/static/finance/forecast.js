@@ -137,9 +137,18 @@
     });
   }
 
+  // Marks each canvas once Chart.js has rendered it (browser tests read this).
+  var markDrawn = {
+    id: "markDrawn",
+    afterRender: function (chart) { chart.canvas.setAttribute("data-drawn", "true"); }
+  };
+
   function draw() {
     var element = document.getElementById("forecast-data");
     if (!element || typeof Chart === "undefined") { return; }
+    Chart.register(markDrawn);
+    // Figures, not a show: draw at once (also what a headless browser test sees).
+    Chart.defaults.animation = false;
     var data = JSON.parse(element.textContent);
     var format = money(data.currency);
     var months = function (value) { return (value > 0 ? "+" : "") + value + " mo"; };

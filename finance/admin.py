@@ -4,8 +4,9 @@ Admin classes are thin: versions, runs, imports and exports are plain modules.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -174,9 +175,9 @@ class AssumptionSetAdmin(admin.ModelAdmin):
 
     def export_one(self, request, pk: int):
         assumption_set = self.get_object(request, str(pk))
-        if assumption_set is None or not self.has_view_permission(request, assumption_set):
-            from django.core.exceptions import PermissionDenied
-
+        if assumption_set is None:
+            raise Http404(f"no assumption set with id {pk}")
+        if not self.has_view_permission(request, assumption_set):
             raise PermissionDenied
         return export_json_response(assumption_set)
 

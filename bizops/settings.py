@@ -295,6 +295,34 @@ FLAGS_SRM_THRESHOLD = _env("FLAGS_SRM_THRESHOLD", cast=float, default=0.001)
 FLAGS_ALPHA = _env("FLAGS_ALPHA", cast=float, default=0.05)
 MIDDLEWARE = [*MIDDLEWARE, "flags.middleware.FlagsMiddleware"]
 
+# --- Finance ---
+from decimal import Decimal, InvalidOperation  # noqa: E402
+
+
+def _decimal(value) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a number")
+    return number
+
+
+# LTV divides by churn: a churn below this floor (zero above all) is replaced
+# by it, and the forecast says so. Percent per month.
+FINANCE_LTV_CHURN_FLOOR_PCT = _env("FINANCE_LTV_CHURN_FLOOR_PCT", cast=_decimal, default=Decimal("1"))
+if not Decimal(0) < FINANCE_LTV_CHURN_FLOOR_PCT <= Decimal(100):
+    _fail(f"FINANCE_LTV_CHURN_FLOOR_PCT={FINANCE_LTV_CHURN_FLOOR_PCT} must be above 0 and at most 100")
+# The horizon offered for a new assumption set (12 to 36 months).
+FINANCE_DEFAULT_HORIZON_MONTHS = _env("FINANCE_DEFAULT_HORIZON_MONTHS", cast=int, default=24)
+if not 12 <= FINANCE_DEFAULT_HORIZON_MONTHS <= 36:
+    _fail(f"FINANCE_DEFAULT_HORIZON_MONTHS={FINANCE_DEFAULT_HORIZON_MONTHS} must be between 12 and 36")
+# How far each lever is moved down and up by the sensitivity analysis, percent.
+FINANCE_LEVER_STEP_PCT = _env("FINANCE_LEVER_STEP_PCT", cast=_decimal, default=Decimal("20"))
+if not Decimal(0) < FINANCE_LEVER_STEP_PCT < Decimal(100):
+    _fail(f"FINANCE_LEVER_STEP_PCT={FINANCE_LEVER_STEP_PCT} must be above 0 and below 100")
+
 
 # --- Metrics ---
 def _decimal(value):

@@ -7,6 +7,7 @@ from health.views import health
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("admin/finance/forecast/", include("finance.urls")),
     path(
         "admin/dashboards/metrics/",
         admin.site.admin_view(dashboards.metrics_dashboard),

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from bizops.backlog_files import import_dir
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"backlog: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
         )
+        call_command("seed_finance_demo", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo admin {'created' if created else 'password reset'}: "

@@ -1,0 +1,190 @@
+"""Admin forms: every driver with the note on where it came from, checked where it is typed."""
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from finance.drivers import (
+    BY_NAME,
+    DRIVERS,
+    DriverError,
+    clean_values,
+    parse_month,
+    parse_value,
+    plain,
+    range_problem,
+)
+from finance.models import AssumptionSet, Scenario
+
+
+def source_field(name: str) -> str:
+    return f"source_{name}"
+
+
+def override_field(name: str) -> str:
+    return f"override_{name}"
+
+
+def notes_field(name: str) -> str:
+    return f"notes_{name}"
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM (the browser's month picker), kept as its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+    def prepare_value(self, value):
+        return f"{value:%Y-%m}" if hasattr(value, "strftime") else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_month(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class OneOffCostsField(forms.CharField):
+    """One cost per line: ``YYYY-MM amount label``; months and amounts are checked by the model."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "placeholder": "2026-03 12000 Trade show booth"})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(f"{e['month']} {e['amount']} {e.get('label', '')}".rstrip() for e in value)
+        return value
+
+    def bound_data(self, data, initial):
+        # Shown back without blank lines, so "line 3" in a message is the third line on screen.
+        return "\n".join(line for line in str(data or "").splitlines() if line.strip())
+
+    def to_python(self, value):
+        entries = []
+        for number, line in enumerate(self.bound_data(value, None).splitlines(), start=1):
+            parts = line.split(maxsplit=2)
+            if len(parts) < 2:
+                raise forms.ValidationError(f"line {number}: expected 'YYYY-MM amount label', got {line!r}")
+            entries.append(
+                {"month": parts[0], "amount": parts[1], "label": parts[2] if len(parts) > 2 else ""}
+            )
+        return entries
+
+
+def _assumption_set_fields() -> dict:
+    fields = {
+        "start_month": MonthField(help_text="The forecast's first month."),
+        "one_off_costs": OneOffCostsField(
+            required=False,
+            label="One-off costs",
+            help_text="One per line: month, amount, label (e.g. 2026-03 12000 Trade show booth). "
+            "They lower cash in their month, not operating profit.",
+        ),
+    }
+    for driver in DRIVERS:
+        fields[source_field(driver.name)] = forms.CharField(
+            required=False,
+            max_length=500,
+            label=f"Source of {driver.label.lower()}",
+            widget=forms.TextInput(attrs={"size": 60}),
+        )
+    return fields
+
+
+class AssumptionSetForm(forms.ModelForm):
+    class Meta:
+        model = AssumptionSet
+        fields = ["name", "start_month", "note", *BY_NAME, "one_off_costs"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        sources = self.instance.sources or {}
+        for driver in DRIVERS:
+            self.fields[source_field(driver.name)].initial = sources.get(driver.name, "")
+        if not self.instance.pk:
+            self.fields["horizon_months"].initial = settings.FINANCE_DEFAULT_HORIZON_MONTHS
+            self.fields["start_month"].initial = timezone.localdate().replace(day=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.sources = {
+            driver.name: cleaned[source_field(driver.name)].strip()
+            for driver in DRIVERS
+            if cleaned.get(source_field(driver.name), "").strip()
+        }
+        return cleaned
+
+
+# Declared fields must exist when the class is built, so they are added here.
+for _name, _field in _assumption_set_fields().items():
+    AssumptionSetForm.base_fields[_name] = _field
+    AssumptionSetForm.declared_fields[_name] = _field
+
+
+class ScenarioForm(forms.ModelForm):
+    """Overrides as one optional field per driver (blank: the set's value) with its note."""
+
+    class Meta:
+        model = Scenario
+        fields = ["name", "description", "assumption_set", "active", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assumption_set"].queryset = AssumptionSet.objects.current()
+        self.fields["assumption_set"].help_text = "The scenario follows this set's newer versions."
+        if self.instance.assumption_set_id:
+            current = self.instance.assumption_set
+            for driver in DRIVERS:
+                value = plain(getattr(current, driver.name))
+                self.fields[override_field(driver.name)].help_text = f"Blank: {value}, from {current}."
+        for name, entry in (self.instance.overrides or {}).items():
+            if name in BY_NAME:
+                self.fields[override_field(name)].initial = entry["value"]
+                self.fields[notes_field(name)].initial = entry.get("notes", "")
+
+    def clean(self):
+        cleaned = super().clean()
+        overrides, values = {}, {}
+        for driver in DRIVERS:
+            raw = (cleaned.get(override_field(driver.name)) or "").strip()
+            if not raw:
+                continue
+            try:
+                value = parse_value(driver, raw)
+            except ValueError as exc:
+                self.add_error(override_field(driver.name), f"{driver.label}: {exc}")
+                continue
+            problem = range_problem(driver, value)
+            if problem:
+                self.add_error(override_field(driver.name), f"{driver.label} {problem}")
+                continue
+            values[driver.name] = value
+            overrides[driver.name] = {"value": str(value), "notes": cleaned.get(notes_field(driver.name), "")}
+        assumption_set = cleaned.get("assumption_set")
+        if assumption_set and not self.errors:
+            try:
+                clean_values(assumption_set.driver_values() | values)
+            except DriverError as exc:
+                for field, message in exc.problems:
+                    target = override_field(field) if field in values else None
+                    self.add_error(target, f"{message} (with {assumption_set}'s other drivers)")
+        self.instance.overrides = overrides
+        return cleaned
+
+
+for _driver in DRIVERS:
+    # Text, not DecimalField, so a bad value gets the driver's own message.
+    _override = forms.CharField(
+        required=False,
+        label=_driver.label,
+        help_text="Blank: the assumption set's value.",
+        widget=forms.TextInput(attrs={"size": 12}),
+    )
+    _notes = forms.CharField(
+        required=False, max_length=500, label="Why", widget=forms.TextInput(attrs={"size": 50})
+    )
+    for _name, _field in ((override_field(_driver.name), _override), (notes_field(_driver.name), _notes)):
+        ScenarioForm.base_fields[_name] = _field
+        ScenarioForm.declared_fields[_name] = _field

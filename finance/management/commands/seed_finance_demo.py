@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from finance.demo import seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed the finance demo: an illustrative plan (every number a placeholder with its note), "
+        "Base, Optimistic and Conservative scenarios and their first forecast. Seeding twice changes nothing."
+    )
+
+    def handle(self, *args, **options):
+        seed_demo(self.stdout)

@@ -325,25 +325,14 @@ if not Decimal(0) < FINANCE_LEVER_STEP_PCT < Decimal(100):
 
 
 # --- Metrics ---
-def _decimal(value):
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number like 0.6") from None
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    return number
-
-
+# (``_decimal`` and ``Decimal`` come from the Finance section above.)
 # Days the nightly metrics run recomputes, ending yesterday: refunds arrive
 # late and the ad platforms restate recent days.
 METRICS_TRAILING_DAYS = _env("METRICS_TRAILING_DAYS", cast=int, default=60)
 if not 1 <= METRICS_TRAILING_DAYS <= 3660:
     _fail(f"METRICS_TRAILING_DAYS={METRICS_TRAILING_DAYS} must be between 1 and 3660")
 # Gross margin assumed for sales whose unit cost is not recorded (CM1).
-METRICS_DEFAULT_GROSS_MARGIN = _env("METRICS_DEFAULT_GROSS_MARGIN", cast=_decimal, default=_decimal("0.60"))
+METRICS_DEFAULT_GROSS_MARGIN = _env("METRICS_DEFAULT_GROSS_MARGIN", cast=_decimal, default=Decimal("0.60"))
 if not 0 <= METRICS_DEFAULT_GROSS_MARGIN < 1:
     _fail(f"METRICS_DEFAULT_GROSS_MARGIN={METRICS_DEFAULT_GROSS_MARGIN} must be a share from 0 to below 1")
 # Seconds a pipeline pull waits for another run of the same source (started

@@ -1,15 +1,17 @@
 """The one table a dashboard page shows, and its CSV and XLSX downloads.
 
 The page, the CSV and the XLSX are rendered from the same ``Table``, so a
-download holds exactly the rows and columns on screen: CSV with plain
-numbers (a dot for decimals, empty for "n/a"), XLSX with typed cells.
+download holds exactly the rows and columns on screen, each value at the
+precision shown (money and ratios to the cent, shares to a tenth of a
+percent): CSV with plain numbers (a dot for decimals, empty for "n/a"),
+XLSX with typed cells.
 """
 
 import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -26,6 +28,25 @@ XLSX_FORMATS = {
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
+
+
+# The precision each kind is shown at (shares and changes are fractions: 0.001 is 0.1 %).
+SHOWN = {
+    "money": Decimal("0.01"),
+    "number": Decimal("0.01"),
+    "ratio": Decimal("0.01"),
+    "share": Decimal("0.001"),
+    "change": Decimal("0.001"),
+    "int": Decimal(1),
+}
+
+
+def shown(value, kind: str):
+    """``value`` rounded as the page shows it (half-even, like Decimal formatting)."""
+    if value is None or kind not in SHOWN:
+        return value
+    rounded = Decimal(value).quantize(SHOWN[kind], rounding=ROUND_HALF_EVEN)
+    return int(rounded) if kind == "int" else rounded
 
 
 @dataclass(frozen=True)
@@ -46,7 +67,8 @@ class Table:
     link_column: str = ""
 
     def cells(self, row: dict) -> list:
-        return [row.get(column.key) for column in self.columns]
+        """The row's values as shown on the page, in column order."""
+        return [shown(row.get(column.key), column.kind) for column in self.columns]
 
 
 def _plain(value) -> str:

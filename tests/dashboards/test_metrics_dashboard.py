@@ -148,7 +148,7 @@ def test_the_csv_holds_exactly_the_table_on_screen(admin_client, daily_metrics):
     headers = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', table.split("</thead>")[0])
     assert lines[0] == headers
     assert len(lines) - 1 == len(table_rows(screen)) == 7
-    assert lines[1][:4] == ["2025-03-13", "60.0000", "6000", "120"]
+    assert lines[1][:4] == ["2025-03-13", "60.00", "6000", "120"]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -200,3 +200,28 @@ def test_the_as_of_line_shows_each_sources_last_success_and_a_failing_one(admin_
 @time_machine.travel(NOW, tick=False)
 def test_it_says_how_many_days_have_no_metrics_yet(admin_client):
     assert "7 days of this range have no computed metrics yet" in text(admin_client.get(URL, {"range": "7"}))
+
+
+@time_machine.travel(NOW, tick=False)
+def test_downloads_carry_values_at_the_precision_on_screen(admin_client):
+    from tests.dashboards.conftest import metric
+
+    metric(
+        date(2025, 3, 19),
+        "meta",
+        spend=Decimal("5244.9135"),
+        clicks=3,
+        impressions=7,
+        ctr=Decimal("0.428571"),
+    )
+    screen = table_rows(admin_client.get(URL, {"range": "7", "channel": "meta"}))
+    lines = list(
+        csv.reader(
+            io.StringIO(
+                admin_client.get(URL, {"range": "7", "channel": "meta", "export": "csv"}).content.decode()
+            )
+        )
+    )
+    assert screen[-1][1:2] == ["5,244.91"]
+    assert lines[-1][1:2] == ["5244.91"]
+    assert (screen[-1][4], lines[-1][4]) == ("42.9 %", "0.429")  # CTR 3 / 7

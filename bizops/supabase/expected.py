@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import connections, models
 from django.db.backends.postgresql.base import DatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
+from psycopg import sql as pgsql
 
 from bizops.supabase.sqltext import SchemaStatement, inline_constraint_names, make_idempotent
 
@@ -33,12 +34,23 @@ def catalog_type(django_type: str) -> str:
     return _SAME_TYPES.get(text, "character varying" if text == "varchar" else text)
 
 
+def _compose_offline(sql: str, params) -> str:
+    """Parameters inlined as literals without a server connection.
+
+    Django's PostgreSQL backend asks a live connection to merge parameters (a
+    default value, say); a delta is written before it is known where it runs.
+    """
+    return sql % tuple(pgsql.Literal(param).as_string(None) for param in params)
+
+
 def sql_connection() -> DatabaseWrapper:
     """A PostgreSQL backend used only to write SQL; it never connects."""
     settings = connections.configure_settings(
         {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "bizops_delta_sql_only"}}
     )["default"]
-    return DatabaseWrapper(settings, alias="bizops_delta_sql_only")
+    wrapper = DatabaseWrapper(settings, alias="bizops_delta_sql_only")
+    wrapper.ops.compose_sql = _compose_offline
+    return wrapper
 
 
 @dataclass(frozen=True)

@@ -78,9 +78,11 @@ class Command(BaseCommand):
             self.stdout.write(f"supabase_delta: no drift in {target.describe()} ({reads})")
             return
         if delta.empty:
+            matches = "matches the declaration"
+            if errors:
+                matches = f"has {len(errors)} reported error(s) no delta changes (declare, or --prune)"
             self.stdout.write(
-                f"supabase_delta: nothing to do: {target.describe()} matches the declaration ({reads}); "
-                "no file written"
+                f"supabase_delta: nothing to do: {target.describe()} {matches} ({reads}); no file written"
             )
             return
         now = datetime.now(UTC)

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from io import StringIO
 from itertools import count
 from pathlib import Path
@@ -28,7 +29,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from bizops.supabase.declaration import rls
+from bizops.supabase.diff import plan
 from bizops.supabase.emulation import supabase_setup_sql
+from bizops.supabase.render import render
+from bizops.supabase.target import apply, connect, resolve
 from tests.services import missing, require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,9 +142,20 @@ class Cluster:
         return database
 
     def _build_secured(self) -> Database:
+        """The project's own declaration applied (never one a test has swapped in)."""
         database = self.create("tpl_secured", template=self.template("migrated").name)
-        result = run_command("supabase_delta", "--database-url", database.url, "--apply")
-        assert result.code == 0, result.err
+        target = resolve(database.url)
+        with connect(target, "tests") as conn:
+            delta = plan(conn, registry=rls)
+            sql = render(
+                delta,
+                database=target.describe(),
+                schema="public",
+                extensions_schema="extensions",
+                lock_timeout="5s",
+                generated_at=datetime.now(UTC),
+            )
+            apply(conn, sql, target, "5s")
         return database
 
 

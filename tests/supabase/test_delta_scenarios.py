@@ -126,7 +126,8 @@ def test_it_drops_an_undeclared_policy_only_when_pruning(supabase_db, tmp_path):
     database = supabase_db("secured")
     break_it(
         database,
-        'CREATE POLICY "made in the dashboard" ON bizops_backlogticket FOR SELECT TO authenticated USING (true)',
+        'CREATE POLICY "made in the dashboard" ON bizops_backlogticket '
+        "FOR SELECT TO authenticated USING (true)",
     )
     kept = run_command("supabase_delta", "--database-url", database.url, "--output", str(tmp_path / "kept"))
     assert kept.code == 0

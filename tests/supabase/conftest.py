@@ -14,9 +14,12 @@ dropped, since another test run may be using them.
 """
 
 import os
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import StringIO
@@ -182,3 +185,82 @@ def supabase_db(cluster, request):
     yield make
     for name in made:
         cluster.drop(name)
+
+
+@dataclass
+class PlainCluster:
+    port: int
+    password: str
+
+    def url(self, password: str | None = None) -> str:
+        return f"postgres://postgres:{password or self.password}@127.0.0.1:{self.port}/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _postgres_bindir() -> Path | None:
+    if shutil.which("pg_config"):
+        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
+        if found and (Path(found) / "initdb").exists():
+            return Path(found)
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return candidates[-1].parent if candidates else None
+
+
+@pytest.fixture(scope="session")
+def plain_postgres():
+    """A throwaway PostgreSQL cluster of its own: password authentication, no Supabase roles."""
+    bindir = _postgres_bindir()
+    if bindir is None:
+        missing("initdb is not installed (apt install postgresql)")
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:
+        # PostgreSQL refuses to run as root.
+        if not shutil.which("runuser") or subprocess.run(["id", "postgres"], capture_output=True).returncode:
+            missing("running as root, and no postgres user to run a throwaway cluster as")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    directory = Path(tempfile.mkdtemp(prefix="bizops-plain-pg-"))
+    password = f"plain-{secrets.token_hex(6)}"
+    (directory / "pw").write_text(password)
+    if as_postgres:
+        shutil.chown(directory, "postgres")
+        shutil.chown(directory / "pw", "postgres")
+    data, port = directory / "data", free_port()
+
+    def run(*args):
+        return subprocess.run([*as_postgres, *args], capture_output=True, text=True, timeout=60)
+
+    made = run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "--auth=scram-sha-256",
+        f"--pwfile={directory / 'pw'}",
+        "--no-sync",
+        "-E",
+        "UTF8",
+    )
+    assert made.returncode == 0, made.stderr
+    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+    started = run(
+        str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(directory / "log"), "-w", "start"
+    )
+    assert started.returncode == 0, started.stderr
+    yield PlainCluster(port, password)
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def manage(*args: str) -> subprocess.CompletedProcess:
+    """manage.py in its own process: what a person or CI sees, exit status and all."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    env.pop("SUPABASE_DB_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )

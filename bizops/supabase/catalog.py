@@ -101,6 +101,8 @@ class Snapshot:
     grants: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     # the same, granted on the table itself
     table_grants: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    # sequence -> API roles (or "public") holding any privilege on it
+    sequence_grants: dict[str, set[str]] = field(default_factory=dict)
     has_migrations_table: bool = False
     applied_migrations: set[tuple[str, str]] = field(default_factory=set)
 
@@ -185,6 +187,15 @@ SELECT acl.table, privilege_type AS privilege, on_table,
 FROM acl
 WHERE grantee = 0 OR grantee IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY(%(api_roles)s))
 """
+# Sequences too: default privileges give the API roles USAGE and UPDATE (nextval) on them.
+_SEQUENCE_GRANTS = """
+SELECT c.relname::text AS sequence,
+  CASE WHEN g.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(g.grantee)::text END AS grantee
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+  LATERAL aclexplode(c.relacl) g
+WHERE n.nspname = %(schema)s AND c.relkind = 'S'
+  AND (g.grantee = 0 OR g.grantee IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ANY(%(api_roles)s)))
+"""
 
 
 class Catalog:
@@ -250,6 +261,8 @@ class Catalog:
         for row in self.execute(_GRANTS, params):
             for grants in (snapshot.grants, snapshot.table_grants) if row["on_table"] else (snapshot.grants,):
                 grants.setdefault(row["table"], {}).setdefault(row["grantee"], set()).add(row["privilege"])
+        for row in self.execute(_SEQUENCE_GRANTS, params):
+            snapshot.sequence_grants.setdefault(row["sequence"], set()).add(row["grantee"])
         if snapshot.has_migrations_table:
             rows = self.execute(f"SELECT app, name FROM {ident(self.schema)}.django_migrations")
             snapshot.applied_migrations = {(row["app"], row["name"]) for row in rows}

@@ -24,7 +24,7 @@ from bizops.supabase.declaration import (
     undeclared,
 )
 from bizops.supabase.diff_schema import extension_changes, migration_findings, table_changes
-from bizops.supabase.diff_security import policy_changes, privilege_changes, rls_changes
+from bizops.supabase.diff_security import policy_changes, privilege_changes, rls_changes, sequence_changes
 from bizops.supabase.expected import Migrations, ModelState
 from bizops.supabase.sqltext import ident, qualified
 
@@ -184,6 +184,8 @@ def _compare(delta, config, project, model_state, snapshot, normalised, prune) -
         changes, findings = policy_changes(declaration, snapshot, schema, normalised, prune)
         delta.changes += changes
         delta.findings += findings
+    tables_created = any(change.code == "missing_table" for change in delta.changes)
+    delta.changes += sequence_changes(snapshot, schema, tables_created)
     delta.changes = [_with_table(change, schema) for change in delta.changes]
     for table in sorted({c.table for c in delta.changes if c.table in snapshot.tables}):
         if not snapshot.tables[table].can_alter:

@@ -99,6 +99,20 @@ def privilege_changes(declared: TableSecurity, snapshot: Snapshot, schema: str) 
     return changes
 
 
+def sequence_changes(snapshot: Snapshot, schema: str, tables_created: bool) -> list[Change]:
+    """No API role holds anything on a sequence (a new table's identity sequence included)."""
+    held = sorted(name for name, grantees in snapshot.sequence_grants.items() if grantees)
+    if not held and not tables_created:
+        return []
+    roles = sorted({role for name in held for role in snapshot.sequence_grants[name]})
+    message = f"{', '.join(roles)} hold privileges on {len(held)} sequence(s) (anon gets nothing anywhere)"
+    if not held:
+        message = "new tables' sequences: the API roles get nothing on them"
+    revokees = f"PUBLIC, {ident(ANON)}, {ident(AUTHENTICATED)}"
+    sql = f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {ident(schema)} FROM {revokees};"
+    return [Change("excess_privilege", f"{schema} sequences", message, (Statement(PRIVILEGE, sql),))]
+
+
 def guarded_create_policy(policy: Policy, schema: str, table: str) -> str:
     """CREATE POLICY has no IF NOT EXISTS: look in pg_policies first."""
     return do_block(

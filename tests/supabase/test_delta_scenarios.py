@@ -52,7 +52,11 @@ DRIFTS = {
         'ALTER TABLE "public"."etl_order" ENABLE ROW LEVEL SECURITY',
     ),
     "extra_grants_to_anon": (
-        ["GRANT SELECT, INSERT ON etl_order TO anon", "GRANT SELECT (title) ON bizops_backlogticket TO anon"],
+        [
+            "GRANT SELECT, INSERT ON etl_order TO anon",
+            "GRANT SELECT (title) ON bizops_backlogticket TO anon",
+            "GRANT USAGE ON SEQUENCE etl_order_id_seq TO anon",
+        ],
         'REVOKE ALL ON TABLE "public"."bizops_backlogticket" FROM "anon"',
     ),
 }
@@ -120,6 +124,7 @@ def test_it_secures_a_fully_migrated_database_without_rls(supabase_db, tmp_path)
     sql = assert_converges(tmp_path, database)
     assert 'ALTER TABLE "public"."bizops_backlogticket" ENABLE ROW LEVEL SECURITY' in sql
     assert 'REVOKE ALL ON TABLE "public"."bizops_backlogticket" FROM "anon"' in sql
+    assert 'REVOKE ALL ON ALL SEQUENCES IN SCHEMA "public" FROM PUBLIC, "anon", "authenticated"' in sql
 
 
 def test_it_drops_an_undeclared_policy_only_when_pruning(supabase_db, tmp_path):

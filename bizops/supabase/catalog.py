@@ -201,10 +201,13 @@ WHERE n.nspname = %(schema)s AND c.relkind = 'S'
 class Catalog:
     """One reading session on a connection; counts the statements it sends."""
 
-    def __init__(self, conn: psycopg.Connection, schema: str, extensions_schema: str):
+    def __init__(
+        self, conn: psycopg.Connection, schema: str, extensions_schema: str, lock_timeout: str = "5s"
+    ):
         self.conn = conn
         self.schema = schema
         self.extensions_schema = extensions_schema
+        self.lock_timeout = lock_timeout
         self.statements = 0
 
     def execute(self, sql: str, params: dict | None = None) -> list[dict]:
@@ -216,8 +219,12 @@ class Catalog:
     def begin(self) -> None:
         self.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         # Deparsed expressions depend on search_path: pin it, here and in the
-        # delta file, so live and declared policies read the same.
-        self.execute(f"SET LOCAL search_path TO {ident(self.schema)}, {ident(self.extensions_schema)}")
+        # delta file, so live and declared policies read the same. A scratch
+        # table copies a live one's columns (LIKE): never wait long for it.
+        self.execute(
+            f"SET LOCAL search_path TO {ident(self.schema)}, {ident(self.extensions_schema)};"
+            f" SET LOCAL lock_timeout = {literal(self.lock_timeout)}"
+        )
 
     def rollback(self) -> None:
         self.execute("ROLLBACK")

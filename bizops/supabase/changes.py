@@ -1,6 +1,11 @@
 """What a comparison yields: changes the delta makes, findings it only reports."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bizops.supabase.catalog import Snapshot
+    from bizops.supabase.declaration import TableSecurity
 
 # Order of statements in a delta: what a statement needs comes before it.
 SCHEMA, EXTENSION, TABLE, COLUMN, CONSTRAINT, INDEX_DROP, INDEX, RLS, PRIVILEGE, POLICY_DROP, POLICY = range(
@@ -55,8 +60,8 @@ class Delta:
     # Problems that forbid making a delta at all (missing roles, undeclared tables).
     blockers: list[Finding] = field(default_factory=list)
     statements_sent: int = 0
-    snapshot: object = None
-    declared: dict = field(default_factory=dict)
+    snapshot: "Snapshot | None" = None
+    declared: "dict[str, TableSecurity]" = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:

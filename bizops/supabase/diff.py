@@ -106,7 +106,7 @@ def plan(
         migrations, project = None, ModelState(models, config.schema)
     declared = registry.resolve(project.tables_by_app)
     roles = _roles_needed(declared)
-    catalog = Catalog(conn, config.schema, config.extensions_schema)
+    catalog = Catalog(conn, config.schema, config.extensions_schema, config.lock_timeout)
     catalog.begin()
     try:
         snapshot = catalog.read(roles, API_ROLES, config.required_extensions)
@@ -130,7 +130,15 @@ def plan(
     return delta
 
 
-def _compare(delta, config, project, model_state, snapshot, normalised, prune) -> None:
+def _compare(
+    delta: Delta,
+    config: Config,
+    project: ModelState,
+    model_state: ModelState,
+    snapshot: Snapshot,
+    normalised: dict,
+    prune: bool,
+) -> None:
     schema, declared = config.schema, delta.declared
     for table in undeclared(declared, project.tables_by_app):
         delta.blockers.append(

@@ -86,6 +86,9 @@ def connect(target: Target, purpose: str) -> psycopg.Connection:
             target.conninfo,
             autocommit=True,
             connect_timeout=CONNECT_TIMEOUT,
+            # No server-side prepared statements: Supabase's pooler (transaction
+            # mode) cannot keep them between transactions.
+            prepare_threshold=None,
             application_name=f"bizops {purpose}",
         )
     except psycopg.Error as exc:

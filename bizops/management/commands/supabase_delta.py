@@ -26,7 +26,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--database-url", help="Defaults to SUPABASE_DB_URL, then DATABASE_URL.")
+        parser.add_argument(
+            "--database-url",
+            help="Defaults to SUPABASE_DB_URL, then DATABASE_URL (prefer those: a command line is visible "
+            "to other users of the machine).",
+        )
         parser.add_argument(
             "--output",
             type=Path,

@@ -15,7 +15,11 @@ class Command(BaseCommand):
     help = "Check the database against the declaration, the model state and Supabase's advisor rules."
 
     def add_arguments(self, parser):
-        parser.add_argument("--database-url", help="Defaults to SUPABASE_DB_URL, then DATABASE_URL.")
+        parser.add_argument(
+            "--database-url",
+            help="Defaults to SUPABASE_DB_URL, then DATABASE_URL (prefer those: a command line is visible "
+            "to other users of the machine).",
+        )
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, **options):

@@ -2,15 +2,21 @@
 
 import re
 
+from psycopg.conninfo import conninfo_to_dict
+
 from bizops.supabase.declaration import rls
 from tests.supabase.conftest import run_command
 
 PASSWORD = "never-in-output-or-file-93"
 
 
-def with_password(database) -> str:
-    # Local connections trust the user, so any password connects; it must still never show.
-    return database.url.replace("postgres@", f"postgres:{PASSWORD}@", 1)
+def with_password(database) -> tuple[str, str]:
+    """The database's URL with a password in it, and that password."""
+    parts = conninfo_to_dict(database.url)
+    if parts.get("password"):
+        return database.url, parts["password"]
+    # The server trusts local users, so any password connects; it must still never show.
+    return database.url.replace(f"{parts['user']}@", f"{parts['user']}:{PASSWORD}@", 1), PASSWORD
 
 
 def test_it_writes_no_file_and_says_so_when_there_is_nothing_to_do(supabase_db, tmp_path):
@@ -64,21 +70,21 @@ def test_the_file_is_named_for_the_supabase_cli_and_holds_one_transaction(supaba
 
 def test_the_password_appears_neither_in_the_output_nor_in_the_file(supabase_db, tmp_path):
     database = supabase_db("migrated")
-    result = run_command(
-        "supabase_delta", "--database-url", with_password(database), "--output", str(tmp_path)
-    )
+    url, password = with_password(database)
+    result = run_command("supabase_delta", "--database-url", url, "--output", str(tmp_path))
     assert result.code == 0
     (written,) = tmp_path.iterdir()
-    assert PASSWORD not in result.out + result.err + written.read_text()
+    assert password not in result.out + result.err + written.read_text()
     assert f"for database {database.name} on 127.0.0.1:" in written.read_text()
 
 
 def test_apply_changes_everything_in_one_go_and_a_second_delta_finds_nothing(supabase_db):
     database = supabase_db("migrated")
-    applied = run_command("supabase_delta", "--database-url", with_password(database), "--apply")
+    url, password = with_password(database)
+    applied = run_command("supabase_delta", "--database-url", url, "--apply")
     assert applied.code == 0, applied.err
     assert "a second look finds nothing left to do" in applied.out
-    assert PASSWORD not in applied.out + applied.err
+    assert password not in applied.out + applied.err
     assert run_command("supabase_delta", "--database-url", database.url, "--check").code == 0
 
 

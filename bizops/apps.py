@@ -8,6 +8,10 @@ class BizopsConfig(AppConfig):
 
     def ready(self) -> None:
         from bizops.permissions import sync_group_permissions
+        from bizops.supabase.declaration import autodiscover
+
+        # Each app's rls.py declares its tables' row level security.
+        autodiscover()
 
         # Later apps add models (and so permissions) after the groups exist;
         # keep each group's permissions complete after every migrate.

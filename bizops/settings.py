@@ -323,6 +323,39 @@ FINANCE_LEVER_STEP_PCT = _env("FINANCE_LEVER_STEP_PCT", cast=_decimal, default=D
 if not Decimal(0) < FINANCE_LEVER_STEP_PCT < Decimal(100):
     _fail(f"FINANCE_LEVER_STEP_PCT={FINANCE_LEVER_STEP_PCT} must be above 0 and below 100")
 
+# --- Supabase ---
+# Row level security, required extensions and the delta (bizops/supabase/,
+# `manage.py supabase_delta` and `verify_db`). The commands connect with
+# --database-url, else SUPABASE_DB_URL, else DATABASE_URL; the password is
+# never printed nor written to a delta file.
+SUPABASE_DB_URL = _env("SUPABASE_DB_URL", default="")
+if SUPABASE_DB_URL and not re.match(r"(postgres|postgresql|pgsql)://", SUPABASE_DB_URL):
+    # The message leaves the value out: it would carry the password.
+    _fail("SUPABASE_DB_URL is malformed (expected postgres://user:password@host:5432/postgres)")
+# The schema PostgREST exposes: every table in it must have row level security on.
+SUPABASE_SCHEMA = _env("SUPABASE_SCHEMA", default="public")
+# Where missing extensions are created (Supabase keeps them out of the exposed schema).
+SUPABASE_EXTENSIONS_SCHEMA = _env("SUPABASE_EXTENSIONS_SCHEMA", default="extensions")
+for _name, _value in (
+    ("SUPABASE_SCHEMA", SUPABASE_SCHEMA),
+    ("SUPABASE_EXTENSIONS_SCHEMA", SUPABASE_EXTENSIONS_SCHEMA),
+):
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", _value):
+        _fail(f"{_name}={_value!r} is not a plain lower-case schema name")
+SUPABASE_REQUIRED_EXTENSIONS = _env("SUPABASE_REQUIRED_EXTENSIONS", cast=list, default=["pgcrypto"])
+if "pgcrypto" not in SUPABASE_REQUIRED_EXTENSIONS or not all(
+    re.fullmatch(r"[a-z0-9_-]{1,63}", name) for name in SUPABASE_REQUIRED_EXTENSIONS
+):
+    _fail(
+        f"SUPABASE_REQUIRED_EXTENSIONS={','.join(SUPABASE_REQUIRED_EXTENSIONS)!r} must be extension names "
+        "separated by commas, pgcrypto among them"
+    )
+# How long the delta waits for a table lock before giving up (a PostgreSQL interval: 500ms, 5s, 1min).
+SUPABASE_LOCK_TIMEOUT = _env("SUPABASE_LOCK_TIMEOUT", default="5s")
+if not re.fullmatch(r"[1-9][0-9]*(ms|s|min)", SUPABASE_LOCK_TIMEOUT):
+    _fail(f"SUPABASE_LOCK_TIMEOUT={SUPABASE_LOCK_TIMEOUT!r} is not a duration like 500ms, 5s or 1min")
+# Where `supabase_delta` writes its SQL files (the Supabase CLI's layout, for `supabase db push`).
+SUPABASE_MIGRATIONS_DIR = BASE_DIR / "supabase" / "migrations"
 
 # --- Metrics ---
 # (``_decimal`` and ``Decimal`` come from the Finance section above.)

@@ -22,11 +22,7 @@ PLATFORM_CHANNELS = [Channel.META, Channel.TIKTOK]
 CHANNELS = [Channel.META, Channel.TIKTOK, Channel.ORGANIC, Channel.ALL]
 # Sums gathered per (day, channel) before the ratios are derived.
 _SUM_KEYS = [
-    "spend",
-    "impressions",
-    "clicks",
-    "platform_conversions",
-    "platform_conversion_value",
+    *d.ADVERTISING_FIELDS,
     "orders",
     "new_customers",
     "discounts",
@@ -38,7 +34,6 @@ _SUM_KEYS = [
     "returns",
     "refunded_other",
 ]
-_AD_KEYS = ["spend", "impressions", "clicks", "platform_conversions", "platform_conversion_value"]
 _COUNTS = {"impressions", "clicks", "orders", "new_customers"}
 
 
@@ -178,7 +173,7 @@ def _rows(since, until, rates: Rates, ads, orders, lines, refunds) -> list[Daily
                 currency=settings.REPORTING_CURRENCY,
                 fx_rates=dict(sorted(used[(day, channel)].items())),
                 computed_at=now,
-                **{key: s[key] for key in _AD_KEYS},
+                **{key: s[key] for key in d.ADVERTISING_FIELDS},
                 **d.derive_advertising(s, attributed=channel in PLATFORM_CHANNELS),
             )
             if channel == Channel.ALL:

@@ -23,12 +23,9 @@ MONEY_PLACES = Decimal("0.0001")
 SHARE_PLACES = Decimal("0.000001")
 
 # Sums that add up across days (and across channels for the advertising ones).
+ADVERTISING_FIELDS = ["spend", "impressions", "clicks", "platform_conversions", "platform_conversion_value"]
 ADDITIVE_FIELDS = [
-    "spend",
-    "impressions",
-    "clicks",
-    "platform_conversions",
-    "platform_conversion_value",
+    *ADVERTISING_FIELDS,
     "orders",
     "gross_sales",
     "discounts",

@@ -30,6 +30,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py run_pipeline --sandbox --days 90
 	@echo "Serving http://127.0.0.1:8000/ (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

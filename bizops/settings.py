@@ -356,3 +356,18 @@ if not re.fullmatch(r"[1-9][0-9]*(ms|s|min)", SUPABASE_LOCK_TIMEOUT):
     _fail(f"SUPABASE_LOCK_TIMEOUT={SUPABASE_LOCK_TIMEOUT!r} is not a duration like 500ms, 5s or 1min")
 # Where `supabase_delta` writes its SQL files (the Supabase CLI's layout, for `supabase db push`).
 SUPABASE_MIGRATIONS_DIR = BASE_DIR / "supabase" / "migrations"
+
+# --- Metrics ---
+# (``_decimal`` and ``Decimal`` come from the Finance section above.)
+# Days the nightly metrics run recomputes, ending yesterday: refunds arrive
+# late and the ad platforms restate recent days.
+METRICS_TRAILING_DAYS = _env("METRICS_TRAILING_DAYS", cast=int, default=60)
+if not 1 <= METRICS_TRAILING_DAYS <= 3660:
+    _fail(f"METRICS_TRAILING_DAYS={METRICS_TRAILING_DAYS} must be between 1 and 3660")
+# Gross margin assumed for sales whose unit cost is not recorded (CM1).
+METRICS_DEFAULT_GROSS_MARGIN = _env("METRICS_DEFAULT_GROSS_MARGIN", cast=_decimal, default=Decimal("0.60"))
+if not 0 <= METRICS_DEFAULT_GROSS_MARGIN < 1:
+    _fail(f"METRICS_DEFAULT_GROSS_MARGIN={METRICS_DEFAULT_GROSS_MARGIN} must be a share from 0 to below 1")
+# Seconds a pipeline pull waits for another run of the same source (started
+# by hand, say) to end before giving up on that source for the night.
+PIPELINE_PULL_WAIT_SECONDS = _env("PIPELINE_PULL_WAIT_SECONDS", cast=int, default=900)

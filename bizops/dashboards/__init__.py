@@ -1,0 +1,25 @@
+"""Dashboards: read-only pages over every area, under the admin (staff only).
+
+``DASHBOARDS`` lists them for the admin index; each names the permission a
+user needs to see its link (the view checks it too).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    title: str
+    url_name: str
+    description: str
+    permission: str
+
+
+DASHBOARDS = [
+    Dashboard(
+        "Metrics",
+        "metrics-dashboard",
+        "Spend, sales, ROAS, MER, CAC and margins by day and channel.",
+        "etl.view_dailymetric",
+    ),
+]

@@ -1,0 +1,128 @@
+"""The one table a dashboard page shows, and its CSV and XLSX downloads.
+
+The page, the CSV and the XLSX are rendered from the same ``Table``, so a
+download holds exactly the rows and columns on screen, each value at the
+precision shown (money and ratios to the cent, shares to a tenth of a
+percent): CSV with plain numbers (a dot for decimals, empty for "n/a"),
+XLSX with typed cells.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+# How a column's values are shown: money, int, number (x.xx), ratio (x.xx), share (percent),
+# change (a share shown signed), text, date, datetime.
+XLSX_FORMATS = {
+    "money": "#,##0.00",
+    "int": "#,##0",
+    "number": "#,##0.00",
+    "ratio": "0.00",
+    "share": "0.00%",
+    "change": "+0.0%;-0.0%;0.0%",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+
+
+# The precision each kind is shown at (shares and changes are fractions: 0.001 is 0.1 %).
+SHOWN = {
+    "money": Decimal("0.01"),
+    "number": Decimal("0.01"),
+    "ratio": Decimal("0.01"),
+    "share": Decimal("0.001"),
+    "change": Decimal("0.001"),
+    "int": Decimal(1),
+}
+
+
+def shown(value, kind: str):
+    """``value`` rounded as the page shows it (half-even, like Decimal formatting)."""
+    if value is None or kind not in SHOWN:
+        return value
+    rounded = Decimal(value).quantize(SHOWN[kind], rounding=ROUND_HALF_EVEN)
+    return int(rounded) if kind == "int" else rounded
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "money"
+
+
+@dataclass
+class Table:
+    title: str
+    filename: str
+    columns: list[Column]
+    rows: list[dict] = field(default_factory=list)
+    # Optional link per row: {"row index": url}, for drill-down.
+    links: dict[int, str] = field(default_factory=dict)
+    link_column: str = ""
+
+    def cells(self, row: dict) -> list:
+        """The row's values as shown on the page, in column order."""
+        return [shown(row.get(column.key), column.kind) for column in self.columns]
+
+
+def _plain(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def as_csv(table: Table) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{table.filename}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([column.label for column in table.columns])
+    for row in table.rows:
+        writer.writerow([_plain(value) for value in table.cells(row)])
+    return response
+
+
+def as_xlsx(table: Table) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table.title[:31]
+    sheet.append([column.label for column in table.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        values = []
+        for value in table.cells(row):
+            if isinstance(value, datetime):
+                value = timezone.localtime(value).replace(tzinfo=None)
+            values.append(value)
+        sheet.append(values)
+    for index, column in enumerate(table.columns, start=1):
+        number_format = XLSX_FORMATS.get(column.kind)
+        if number_format:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = number_format
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{table.filename}.xlsx"'
+    return response
+
+
+EXPORTERS = {"csv": as_csv, "xlsx": as_xlsx}

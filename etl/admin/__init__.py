@@ -1,0 +1,1 @@
+from etl.admin import metrics  # noqa: F401

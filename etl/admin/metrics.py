@@ -1,0 +1,53 @@
+"""Admin for FX rates (edited and imported by the team) and daily metrics (read-only)."""
+
+from django.contrib import admin
+from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, JSON, XLSX
+
+from etl.metrics.fx_import import FxRateResource
+from etl.models import DailyMetric, FxRate
+
+
+@admin.register(FxRate)
+class FxRateAdmin(ImportExportModelAdmin):
+    resource_classes = [FxRateResource]
+    formats = [CSV, XLSX, JSON]
+    list_display = ["day", "currency", "rate"]
+    list_filter = ["currency"]
+    list_editable = ["rate"]
+    list_display_links = ["day"]
+    date_hierarchy = "day"
+    search_fields = ["currency"]
+    ordering = ["-day", "currency"]
+
+
+@admin.register(DailyMetric)
+class DailyMetricAdmin(ExportMixin, admin.ModelAdmin):
+    """Derived rows: recomputed by ``compute_metrics``, never edited by hand."""
+
+    formats = [CSV, XLSX, JSON]
+    list_display = [
+        "date",
+        "channel",
+        "spend",
+        "orders",
+        "net_sales",
+        "new_customers",
+        "blended_roas",
+        "mer",
+        "blended_cac",
+        "channel_roas",
+        "computed_at",
+    ]
+    list_filter = ["channel"]
+    date_hierarchy = "date"
+    ordering = ["-date", "channel"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

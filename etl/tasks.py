@@ -1,0 +1,81 @@
+"""Celery tasks of the ETL app: thin wrappers that take ISO dates."""
+
+from celery import chord, shared_task
+
+from etl import pipeline
+from etl.metrics.compute import recompute
+from etl.metrics.days import parse_day
+from health.models import JobRun
+from health.runners import job_task
+
+
+def _day(value: str | None, name: str):
+    return parse_day(value, name) if value else None
+
+
+@job_task(name="etl.compute_metrics")
+def compute_metrics(since: str | None = None, until: str | None = None) -> dict:
+    """Recompute daily metrics for since..until (ISO dates); default: the trailing window."""
+    result = recompute(_day(since, "since"), _day(until, "until"))
+    return {
+        "since": result.since.isoformat(),
+        "until": result.until.isoformat(),
+        "rows_read": result.rows_read,
+        "rows_written": result.rows_written,
+        "notes": result.notes,
+    }
+
+
+def _trigger(request) -> str:
+    headers = getattr(request, "headers", None) or {}
+    from_beat = getattr(request, "periodic_task_name", None) or headers.get("periodic_task_name")
+    return JobRun.Trigger.BEAT if from_beat else JobRun.Trigger.MANUAL
+
+
+@job_task(name="etl.nightly_pipeline", bind=True)
+def nightly_pipeline(self, since: str | None = None, until: str | None = None) -> dict:
+    """Start the chord: the three pulls side by side, then the metrics once all have ended.
+
+    The chord's tasks go to the queue this task came from, so a worker that
+    serves the pipeline serves all of it.
+    """
+    queue = (self.request.delivery_info or {}).get("routing_key") or None
+    trigger = _trigger(self.request)
+    header = [pipeline_pull.si(source, since, until, trigger).set(queue=queue) for source in pipeline.SOURCES]
+    result = chord(header)(pipeline_metrics.s(since, until, trigger).set(queue=queue))
+    return {"chord": result.id, "sources": list(pipeline.SOURCES)}
+
+
+# The two chord steps record their runs under the source's job
+# (etl.pull_<source>) and under etl.compute_metrics, holding those jobs'
+# locks: a plain shared_task, so no second, generic run is recorded.
+@shared_task(name="etl.pipeline_pull", bind=True, acks_late=True)
+def pipeline_pull(self, source: str, since: str | None, until: str | None, trigger: str) -> dict:
+    outcome = pipeline.pull(
+        source,
+        since=_day(since, "since"),
+        until=_day(until, "until"),
+        trigger=trigger,
+        task_id=self.request.id or "",
+    )
+    return pipeline.outcome_dict(outcome)
+
+
+@shared_task(name="etl.pipeline_metrics", bind=True, acks_late=True)
+def pipeline_metrics(self, outcomes: list[dict], since: str | None, until: str | None, trigger: str) -> dict:
+    result = pipeline.finish(
+        [pipeline.outcome_from(o) for o in outcomes],
+        since=_day(since, "since"),
+        until=_day(until, "until"),
+        trigger=trigger,
+        task_id=self.request.id or "",
+    )
+    if result.metrics_error:
+        raise RuntimeError(f"metrics after the pulls failed: {result.metrics_error}")
+    return {
+        "sources": {o.source: o.status for o in result.sources},
+        "stale": result.stale,
+        "since": result.metrics.since.isoformat(),
+        "until": result.metrics.until.isoformat(),
+        "rows_written": result.metrics.rows_written,
+    }

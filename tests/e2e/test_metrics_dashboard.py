@@ -1,0 +1,93 @@
+"""The metrics dashboard in a real browser: log in, change the range, see charts, download the CSV."""
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from etl.metrics import compute
+from etl.metrics.days import yesterday
+from tests.factories import UserFactory
+from tests.metrics.factories import AdAccountFactory, CampaignFactory, InsightFactory, OrderFactory, at
+
+pytestmark = [pytest.mark.e2e]
+PASSWORD = "correct horse battery staple"
+
+# True when the canvas has at least one painted pixel.
+CANVAS_PAINTED = """(canvas) => {
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] !== 0) return true; }
+  return false;
+}"""
+
+
+@pytest.fixture
+def demo_metrics(transactional_db):
+    """90 days of ads and orders ending yesterday, with a busier last week, computed."""
+    last = yesterday()
+    meta = CampaignFactory(account=AdAccountFactory(platform="meta", external_id="act_1"))
+    tiktok = CampaignFactory(account=AdAccountFactory(platform="tiktok", external_id="7000"))
+    for n in range(90):
+        day = last - timedelta(days=n)
+        busy = 3 if n < 7 else 1
+        InsightFactory(campaign=meta, date=day, spend=Decimal(40 + n % 9) * busy, clicks=90 + n)
+        InsightFactory(campaign=tiktok, date=day, spend=Decimal(25 + n % 5), clicks=60 + n)
+        for k in range(busy + n % 2):
+            OrderFactory(
+                created_at=at(day, 10 + k), lines=[(f"{30 + (n * 7 + k) % 50}.00", 1 + k % 2, "12.00")]
+            )
+    compute(last - timedelta(days=89), last)
+
+
+@pytest.fixture
+def ana(transactional_db):
+    return UserFactory(username="ana", password=PASSWORD, is_superuser=True)
+
+
+def table_text(page) -> str:
+    return page.inner_text("#dashboard-table tbody")
+
+
+def test_a_person_logs_in_changes_the_range_sees_charts_and_downloads_the_csv(
+    live_server, demo_metrics, ana, output_dir, browser
+):
+    # The browser comes last: Playwright runs an event loop in this thread,
+    # after which Django refuses database calls here.
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "ana")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.click("#dashboards a:text('Metrics')")
+    page.wait_for_selector("#metrics-dashboard[data-charts-drawn='true']")
+    assert "(30 days)" in page.inner_text("#period")
+    before = table_text(page)
+
+    page.click("a[data-range='7']")
+    page.wait_for_selector("#metrics-dashboard[data-charts-drawn='true']")
+    assert "(7 days)" in page.inner_text("#period")
+    after = table_text(page)
+    assert after != before
+    assert after.splitlines()[0].startswith("Meta")
+    for selector in ("#chart-bars", "#chart-lines", "canvas.spark[data-key='net_sales']"):
+        assert page.eval_on_selector(selector, CANVAS_PAINTED), f"{selector} is blank"
+
+    with page.expect_download() as download_info:
+        page.click("#download-csv")
+    download = download_info.value
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert download.suggested_filename == "metrics-channels.csv"
+    assert [row[0] for row in rows] == ["Channel", "Meta", "TikTok", "Organic", "All channels"]
+    shown_spend = page.inner_text("#dashboard-table tbody tr:first-child td:nth-child(2)")
+    assert Decimal(rows[1][1]) == Decimal(shown_spend.replace(",", ""))
+
+    page.screenshot(path=str(output_dir / "metrics-dashboard.png"), full_page=True)
+    assert not [text for text in console if "Content Security Policy" in text or "Refused to" in text]
+    context.close()

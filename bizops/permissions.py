@@ -1,7 +1,9 @@
 """Which group may touch which models.
 
 Each group gets exactly the model permissions of its area and nothing else;
-every group may read reports. New models in an area are picked up after each
+every group may read reports and the daily metrics (the metrics dashboard).
+Ops runs the data pipeline, so it holds the ETL tables; Finance keeps the FX
+rates the metrics convert spend with (Ops may fix a missing one too). New models in an area are picked up after each
 ``migrate`` (``sync_group_permissions`` runs on ``post_migrate``).
 """
 
@@ -21,10 +23,13 @@ GROUP_AREAS: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "Growth": (["flags"], []),
-    "Finance": (["finance"], []),
-    "Ops": (["health", "django_celery_beat"], []),
+    "Finance": (
+        ["finance"],
+        ["etl.add_fxrate", "etl.change_fxrate", "etl.delete_fxrate", "etl.view_fxrate"],
+    ),
+    "Ops": (["health", "django_celery_beat", "etl"], []),
 }
-SHARED_PERMISSIONS = ["bizops.view_report"]
+SHARED_PERMISSIONS = ["bizops.view_report", "etl.view_dailymetric"]
 
 
 def permissions_for(group_name: str):

@@ -22,4 +22,10 @@ DASHBOARDS = [
         "Spend, sales, ROAS, MER, CAC and margins by day and channel.",
         "etl.view_dailymetric",
     ),
+    Dashboard(
+        "Forecast",
+        "finance:forecast",
+        "MRR and cash by scenario, break-even, top levers, actuals against the forecast.",
+        "finance.view_forecastrun",
+    ),
 ]

@@ -3,8 +3,9 @@
 Each group gets exactly the model permissions of its area and nothing else;
 every group may read reports and the daily metrics (the metrics dashboard).
 Ops runs the data pipeline, so it holds the ETL tables; Finance keeps the FX
-rates the metrics convert spend with (Ops may fix a missing one too). New models in an area are picked up after each
-``migrate`` (``sync_group_permissions`` runs on ``post_migrate``).
+rates the metrics convert spend with (Ops may fix a missing one too). New
+models in an area are picked up after each ``migrate``
+(``sync_group_permissions`` runs on ``post_migrate``).
 """
 
 from django.contrib.auth.models import Group, Permission

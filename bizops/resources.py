@@ -48,7 +48,35 @@ class OwnerWidget(widgets.ForeignKeyWidget):
             raise ValueError(f"unknown owner {username!r}: no user has that username") from None
 
 
-class BacklogTicketResource(resources.ModelResource):
+class UniqueKeyInFile:
+    """Resource mixin: required columns present, and no key twice in one file.
+
+    django-import-export would apply a repeated key's rows one over the
+    other; here the second one is an error that names the first row.
+    """
+
+    required_columns: tuple[str, ...] = ("key",)
+
+    def before_import(self, dataset, **kwargs):
+        self._seen_keys: dict[str, int] = {}
+        missing = set(self.required_columns) - set(dataset.headers or [])
+        if missing:
+            raise ValidationError(f"missing column(s): {', '.join(sorted(missing))}")
+        super().before_import(dataset, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        key = str(row.get("key") or "").strip()
+        if key in self._seen_keys:
+            raise ValidationError(
+                {"key": f"duplicate key {key!r}: also on row {self._seen_keys[key]} of this file"}
+            )
+        self._seen_keys[key] = kwargs.get("row_number")
+        super().before_import_row(row, **kwargs)
+
+
+class BacklogTicketResource(UniqueKeyInFile, resources.ModelResource):
+    required_columns = ("key", "title")
+
     priority = fields.Field(
         attribute="priority", column_name="priority", widget=ChoiceWidget(BacklogTicket.Priority.choices)
     )
@@ -91,18 +119,3 @@ class BacklogTicketResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
-
-    def before_import(self, dataset, **kwargs):
-        self._seen_keys: dict[str, int] = {}
-        missing = {"key", "title"} - set(dataset.headers or [])
-        if missing:
-            raise ValidationError(f"missing column(s): {', '.join(sorted(missing))}")
-
-    def before_import_row(self, row, **kwargs):
-        key = str(row.get("key") or "").strip()
-        number = kwargs.get("row_number")
-        if key in self._seen_keys:
-            raise ValidationError(
-                {"key": f"duplicate key {key!r}: also on row {self._seen_keys[key]} of this file"}
-            )
-        self._seen_keys[key] = number

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import JSON
 
-from bizops.resources import ChoiceWidget, OwnerWidget
+from bizops.resources import ChoiceWidget, OwnerWidget, UniqueKeyInFile
 from flags.models import Flag
 
 TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
@@ -115,7 +115,7 @@ def rules_for_rollout(rollout: float) -> list[dict]:
     return [{"percentage": rollout, "value": True}]
 
 
-class FlagResource(resources.ModelResource):
+class FlagResource(UniqueKeyInFile, resources.ModelResource):
     key = fields.Field(attribute="key", column_name="key")
     description = fields.Field(attribute="description", column_name="description")
     enabled = fields.Field(attribute="enabled", column_name="enabled", widget=BooleanWidget())
@@ -153,19 +153,8 @@ class FlagResource(resources.ModelResource):
     def dehydrate_rollout(self, flag: Flag):
         return flag.rollout
 
-    def before_import(self, dataset, **kwargs):
-        self._seen: dict[str, int] = {}
-        if "key" not in (dataset.headers or []):
-            raise ValidationError("missing column: key")
-
     def before_import_row(self, row, **kwargs):
-        key = str(row.get("key") or "").strip()
-        number = kwargs.get("row_number")
-        if key in self._seen:
-            raise ValidationError(
-                {"key": f"duplicate key {key!r}: also on row {self._seen[key]} of this file"}
-            )
-        self._seen[key] = number
+        super().before_import_row(row, **kwargs)
         for column in JSON_COLUMNS:
             if column in row and row[column] in (None, ""):
                 del row[column]  # blank: keep the flag's current value (or the default)

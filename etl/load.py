@@ -1,0 +1,215 @@
+"""The loader: normalised records -> tables, idempotently, a batch per transaction.
+
+Upserts on the natural keys (``UniqueConstraint`` in ``etl.models``). A batch
+and the sync cursor it earns commit together, so a run killed anywhere leaves
+either the batch and its cursor or neither; running again converges on the
+rows of one clean run.
+
+Rows of a re-pulled range that the provider no longer returns are removed
+(an ad-insight day restated away, an order line edited out), so the tables
+mirror the provider, not the union of every pull.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from etl.connectors.records import AccountRecord, InsightRecord, OrderRecord
+from etl.models import AdAccount, AdInsightDaily, Campaign, Order, OrderLine, Refund, SyncState
+from etl.upsert import copy_upsert, upsert_objects
+
+ORDER_FIELDS = [
+    "name", "created_at", "processed_at", "updated_at", "cancelled_at", "test", "currency", "subtotal",
+    "discounts", "tax", "shipping", "total", "current_total", "customer_key",
+]  # fmt: skip
+LINE_FIELDS = ["sku", "title", "quantity", "price", "discount", "unit_cost"]
+REFUND_FIELDS = ["created_at", "amount", "returns_amount"]
+INSIGHT_FIELDS = [
+    "spend",
+    "impressions",
+    "clicks",
+    "conversions",
+    "conversion_value",
+    "currency",
+    "fetched_at",
+]
+
+
+# "copy" (COPY + merge on PostgreSQL, bulk_create elsewhere) or "bulk_create" everywhere;
+# bench/loader_bench.py switches it to measure both.
+STRATEGY = "copy"
+
+
+def use_copy() -> bool:
+    return connection.vendor == "postgresql" and STRATEGY == "copy"
+
+
+# --- sync state ------------------------------------------------------------------------------
+
+
+def sync_state(source: str, account: str) -> SyncState:
+    return SyncState.objects.get_or_create(source=source, account=account)[0]
+
+
+def save_cursor(source: str, account: str, cursor: str, **extra) -> None:
+    """Call inside the transaction that committed the rows the cursor covers."""
+    state = SyncState.objects.select_for_update().get_or_create(source=source, account=account)[0]
+    state.cursor = cursor
+    state.extra = {k: v for k, v in {**state.extra, **extra}.items() if v is not None}
+    state.save()
+
+
+def save_extra(source: str, account: str, **extra) -> None:
+    with transaction.atomic():
+        state = SyncState.objects.select_for_update().get_or_create(source=source, account=account)[0]
+        state.extra = {k: v for k, v in {**state.extra, **extra}.items() if v is not None}
+        state.save()
+
+
+# --- ads -------------------------------------------------------------------------------------
+
+
+def save_account(record: AccountRecord) -> AdAccount:
+    account, _ = AdAccount.objects.update_or_create(
+        platform=record.platform,
+        external_id=record.external_id,
+        defaults={"name": record.name, "currency": record.currency, "timezone": record.timezone},
+    )
+    return account
+
+
+def load_insights(
+    account: AdAccount, records: list[InsightRecord], since: date, until: date, *, cursor: str | None = None
+) -> int:
+    """Replace the account's insights for ``since..until`` with ``records``, in one transaction."""
+    latest = {(r.campaign_id, r.date): r for r in records}  # a provider repeating a row: keep the last
+    names = {r.campaign_id: r.campaign_name for r in latest.values()}
+    now = timezone.now()
+    with transaction.atomic():
+        campaigns = upsert_objects(
+            Campaign,
+            [
+                Campaign(account=account, external_id=cid, name=name[:300])
+                for cid, name in sorted(names.items())
+            ],
+            ["account", "external_id"],
+            ["name", "updated_at"],
+        )
+        ids = {c.external_id: c.pk for c in campaigns}
+        if len(ids) < len(names):  # a backend that does not return pks on conflict
+            ids = dict(
+                Campaign.objects.filter(account=account, external_id__in=names).values_list(
+                    "external_id", "pk"
+                )
+            )
+        rows = [
+            AdInsightDaily(
+                platform=account.platform,
+                account=account,
+                campaign_id=ids[r.campaign_id],
+                date=r.date,
+                spend=r.spend,
+                impressions=r.impressions,
+                clicks=r.clicks,
+                conversions=r.conversions,
+                conversion_value=r.conversion_value,
+                currency=account.currency,
+                fetched_at=now,
+            )
+            for r in latest.values()
+        ]
+        upsert_objects(AdInsightDaily, rows, ["platform", "account", "campaign", "date"], INSIGHT_FIELDS)
+        keep = {(ids[c], d) for c, d in latest}
+        stale = [
+            pk
+            for pk, campaign, day in AdInsightDaily.objects.filter(
+                account=account, date__gte=since, date__lte=until
+            ).values_list("pk", "campaign_id", "date")
+            if (campaign, day) not in keep
+        ]
+        AdInsightDaily.objects.filter(pk__in=stale).delete()
+        if cursor is not None:
+            save_cursor(account.platform, account.external_id, cursor)
+    return len(rows)
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+def batches(records: list[OrderRecord], size: int | None = None) -> Iterable[list[OrderRecord]]:
+    size = size or settings.ETL_BATCH_SIZE
+    for start in range(0, len(records), size):
+        yield records[start : start + size]
+
+
+def load_orders(shop: str, records: list[OrderRecord], *, cursor: tuple[str, str] | None = None) -> int:
+    """Upsert orders with their lines and refunds in one transaction; returns rows written.
+
+    ``cursor`` is ``(account, value)`` to save with the batch, or None.
+    """
+    latest = {}
+    for record in records:
+        # The same order twice in a batch (updated while we paged): the later update wins.
+        if record.external_id not in latest or record.updated_at >= latest[record.external_id].updated_at:
+            latest[record.external_id] = record
+    with transaction.atomic():
+        ids = _upsert_orders(shop, list(latest.values()))
+        written = len(ids)
+        written += _replace_children(OrderLine, ids, latest, "lines", LINE_FIELDS)
+        written += _replace_children(Refund, ids, latest, "refunds", REFUND_FIELDS)
+        if cursor is not None:
+            save_cursor("shopify", cursor[0], cursor[1])
+    return written
+
+
+def _upsert_orders(shop: str, records: list[OrderRecord]) -> dict[int, int]:
+    """external id -> pk."""
+    if use_copy():
+        columns = ["shop", "external_id", *ORDER_FIELDS]
+        rows = [(shop, r.external_id, *(getattr(r, f) for f in ORDER_FIELDS)) for r in records]
+        return {
+            ext: pk
+            for pk, ext in copy_upsert(Order, columns, rows, ["shop", "external_id"], ["id", "external_id"])
+        }
+    objs = [
+        Order(shop=shop, external_id=r.external_id, **{f: getattr(r, f) for f in ORDER_FIELDS})
+        for r in records
+    ]
+    saved = upsert_objects(Order, objs, ["shop", "external_id"], ORDER_FIELDS)
+    if all(o.pk for o in saved):
+        return {o.external_id: o.pk for o in saved}
+    return dict(
+        Order.objects.filter(shop=shop, external_id__in=[r.external_id for r in records]).values_list(
+            "external_id", "pk"
+        )
+    )
+
+
+def _replace_children(
+    model, ids: dict[int, int], records: dict[int, OrderRecord], attr: str, fields: list[str]
+) -> int:
+    wanted = {
+        (ids[order_ext], child.external_id): child
+        for order_ext, record in records.items()
+        for child in getattr(record, attr)
+    }
+    if use_copy():
+        columns = ["order_id", "external_id", *fields]
+        rows = [(order_id, ext, *(getattr(c, f) for f in fields)) for (order_id, ext), c in wanted.items()]
+        copy_upsert(model, columns, rows, ["order_id", "external_id"])
+    else:
+        objs = [
+            model(order_id=o, external_id=e, **{f: getattr(c, f) for f in fields})
+            for (o, e), c in wanted.items()
+        ]
+        upsert_objects(model, objs, ["order", "external_id"], fields)
+    existing = model.objects.filter(order_id__in=list(ids.values())).values_list(
+        "pk", "order_id", "external_id"
+    )
+    stale = [pk for pk, order_id, ext in existing if (order_id, ext) not in wanted]
+    if stale:
+        model.objects.filter(pk__in=stale).delete()
+    return len(wanted)

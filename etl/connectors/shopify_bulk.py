@@ -53,7 +53,7 @@ class BulkExport:
         self.poll_interval = poll_interval
 
     def query_text(self, search: str) -> str:
-        return q.BULK_ORDERS.replace("__FILTER__", search.replace("'", "\\'").replace('"', '\\"'))
+        return q.BULK_ORDERS.replace("__FILTER__", search.replace('"', '\\"'))
 
     def start(self, search: str) -> str:
         """Start the export for ``search``; resume Shopify's running one if it is the same."""

@@ -56,7 +56,8 @@ class PullResult:
         return (
             f"{self.source}: {'dry run, ' if self.dry_run else ''}{len(self.accounts)} account(s), "
             f"{self.pages} page(s), {self.rows_read} rows read, {self.rows_written} rows written, "
-            f"{self.throttle_waits} throttling wait(s) ({self.seconds_waited:.1f} s), {self.retries} retries, "
+            f"{self.throttle_waits} throttling wait(s) ({self.seconds_waited:.1f} s), "
+            f"{self.retries} retries, "
             f"{seconds:.1f} s"
         )
 
@@ -162,7 +163,8 @@ def pull_ads(result: PullResult, *, since, until, full_refresh, say: Progress, s
                     result.take_waits(stats)
                     say(
                         f"{result.source} {account_id} {chunk_start}..{chunk_end}: page {result.pages}, "
-                        f"{result.rows_read} rows read, {result.throttle_waits} waits ({result.seconds_waited:.1f} s)"
+                        f"{result.rows_read} rows read, {result.throttle_waits} waits "
+                        f"({result.seconds_waited:.1f} s)"
                     )
                 if result.dry_run:
                     continue

@@ -46,7 +46,8 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
     bulk = ((end or now) - start).days > cfg.bulk_threshold_days
     result.mode = "bulk" if bulk else "pages"
     say(
-        f"shopify {cfg.shop}: orders updated from {iso(start)} to {iso(end) if end else 'now'} ({result.mode})"
+        f"shopify {cfg.shop}: orders updated from {iso(start)} to {iso(end) if end else 'now'} "
+        f"({result.mode})"
     )
     high = previous
 
@@ -91,8 +92,8 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
                     commit(sorted(page, key=lambda r: r.updated_at))
                 result.take_waits(stats)
                 say(
-                    f"shopify: page {result.pages}, {result.rows_read} orders read, {result.rows_written} rows "
-                    f"written, {result.throttle_waits} waits ({result.seconds_waited:.1f} s)"
+                    f"shopify: page {result.pages}, {result.rows_read} orders read, "
+                    f"{result.rows_written} rows written, {result.throttle_waits} waits ({result.seconds_waited:.1f} s)"
                 )
     finally:
         result.take_waits(stats)

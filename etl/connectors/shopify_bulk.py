@@ -92,7 +92,8 @@ class BulkExport:
                 code = op.get("errorCode")
                 if code == "ACCESS_DENIED":
                     raise AuthError(
-                        "Shopify bulk operation ACCESS_DENIED: the token in SHOPIFY_ACCESS_TOKEN lacks read_orders"
+                        "Shopify bulk operation ACCESS_DENIED: the token in SHOPIFY_ACCESS_TOKEN "
+                        "lacks read_orders"
                     )
                 raise ProviderError(
                     f"Shopify bulk operation {operation_id} ended {state} ({code or 'no code'})"

@@ -56,7 +56,7 @@ def handle(data: SandboxData, path: str, query: dict[str, str], headers, fault: 
     match = ROUTE.match(path)
     if not match:
         return error(803, f"Unknown path components: {path}", status=404)
-    version, account_id, insights = match.groups()
+    _version, account_id, insights = match.groups()
     account = data.account("meta", account_id)
     auth = headers.get("Authorization", "")
     if "access_token" in query:

@@ -23,7 +23,7 @@ from etl.sandbox.replies import Reply
 from etl.sandbox.shopify_api import LeakyBucket, ShopifyApi
 
 SHOP = "bizops-demo"
-TOKEN = "sandbox-token-not-a-secret"
+TOKEN = "sandbox-token-not-a-secret"  # noqa: S105 (the sandbox accepts any token)
 
 
 class Sandbox:
@@ -73,7 +73,7 @@ class Handler(BaseHTTPRequestHandler):
     box: Sandbox
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+    def log_message(self, format, *args):
         pass  # quiet: tests and the demo read the connectors' progress instead
 
     def do_GET(self):
@@ -109,7 +109,10 @@ class Handler(BaseHTTPRequestHandler):
         if fault is None:
             return None
         if fault.kind == "429":
-            message = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+            message = (
+                "Exceeded 2 calls per second for api client. "
+                "Reduce request rates to resume uninterrupted service."
+            )
             return Reply(429, {"errors": message}, {"Retry-After": f"{fault.retry_after:g}"})
         if fault.kind == "500":
             return Reply(500, {"errors": "Internal Server Error"})

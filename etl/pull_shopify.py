@@ -93,7 +93,8 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
                 result.take_waits(stats)
                 say(
                     f"shopify: page {result.pages}, {result.rows_read} orders read, "
-                    f"{result.rows_written} rows written, {result.throttle_waits} waits ({result.seconds_waited:.1f} s)"
+                    f"{result.rows_written} rows written, {result.throttle_waits} waits "
+                    f"({result.seconds_waited:.1f} s)"
                 )
     finally:
         result.take_waits(stats)

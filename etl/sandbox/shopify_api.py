@@ -197,8 +197,8 @@ class ShopifyApi:
             self.bucket.drain()
         handler, requested = self.route(document, variables)
         if requested > MAX_QUERY_COST:
-            message = f"Query cost is {requested}, which exceeds the single query max cost limit "
-                f"({MAX_QUERY_COST})."
+            limit = f"the single query max cost limit ({MAX_QUERY_COST})"
+            message = f"Query cost is {requested}, which exceeds {limit}."
             return Reply(200, {"errors": [{"message": message, "extensions": {"code": "MAX_COST_EXCEEDED"}}]})
         if not self.bucket.charge(requested):
             return Reply(

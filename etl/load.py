@@ -1,9 +1,9 @@
 """The loader: normalised records -> tables, idempotently, a batch per transaction.
 
-Upserts on the natural keys (``UniqueConstraint`` in ``etl.models``). A batch
-and the sync cursor it earns commit together, so a run killed anywhere leaves
-either the batch and its cursor or neither; running again converges on the
-rows of one clean run.
+Upserts on the natural keys (``UniqueConstraint`` in ``etl.models``). Each batch
+commits on its own; the caller moves the sync cursor once the rows it covers
+are committed, so a run killed anywhere and run again converges on the rows
+of one clean run.
 
 Rows of a re-pulled range that the provider no longer returns are removed
 (an ad-insight day restated away, an order line edited out), so the tables
@@ -145,11 +145,8 @@ def batches(records: list[OrderRecord], size: int | None = None) -> Iterable[lis
         yield records[start : start + size]
 
 
-def load_orders(shop: str, records: list[OrderRecord], *, cursor: tuple[str, str] | None = None) -> int:
-    """Upsert orders with their lines and refunds in one transaction; returns rows written.
-
-    ``cursor`` is ``(account, value)`` to save with the batch, or None.
-    """
+def load_orders(shop: str, records: list[OrderRecord]) -> int:
+    """Upsert orders with their lines and refunds in one transaction; returns rows written."""
     latest = {}
     for record in records:
         # The same order twice in a batch (updated while we paged): the later update wins.
@@ -160,8 +157,6 @@ def load_orders(shop: str, records: list[OrderRecord], *, cursor: tuple[str, str
         written = len(ids)
         written += _replace_children(OrderLine, ids, latest, "lines", LINE_FIELDS)
         written += _replace_children(Refund, ids, latest, "refunds", REFUND_FIELDS)
-        if cursor is not None:
-            save_cursor("shopify", cursor[0], cursor[1])
     return written
 
 

@@ -4,8 +4,10 @@
 
 Configuration is checked before the first request. The sync cursor moves
 only with the rows it covers (in their transaction), and only when the run
-covered everything since the previous cursor, so a manual pull of an old
-window never makes the next nightly run skip a gap.
+covered everything since the previous cursor (a manual pull of an old window
+never makes the next nightly run skip a gap), and only when the run finished
+for that account: a run that fails part way leaves the cursor where it was,
+and the next run re-reads from there (the upserts make the re-read harmless).
 """
 
 import time
@@ -153,8 +155,13 @@ def pull_ads(result: PullResult, *, since, until, full_refresh, say: Progress, s
                 full=full_refresh,
             )
             say(f"{result.source} {account_id} ({record.currency}, {record.timezone}): {start} to {end}")
-            contiguous = previous is None or start <= previous + timedelta(days=1)
-            for chunk_start, chunk_end in day_chunks(start, end, chunk_days):
+            # The cursor moves with the last chunk of a run that covered everything since it,
+            # so a run that fails part way leaves it where it was.
+            moves = (previous is None or start <= previous + timedelta(days=1)) and (
+                previous is None or end > previous
+            )
+            chunks = day_chunks(start, end, chunk_days)
+            for chunk_start, chunk_end in chunks:
                 rows = []
                 for page in connector.insight_pages(account_id, chunk_start, chunk_end):
                     rows += page
@@ -168,9 +175,9 @@ def pull_ads(result: PullResult, *, since, until, full_refresh, say: Progress, s
                     )
                 if result.dry_run:
                     continue
-                moves = contiguous and (previous is None or chunk_end > previous)
+                last = chunk_end == end
                 result.rows_written += load_insights(
-                    account, rows, chunk_start, chunk_end, cursor=chunk_end.isoformat() if moves else None
+                    account, rows, chunk_start, chunk_end, cursor=end.isoformat() if moves and last else None
                 )
                 report_progress(result)
     finally:

@@ -4,13 +4,14 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from etl import conf as etl_conf
 from etl.connectors.shopify import ShopifyClient
 from etl.connectors.shopify_bulk import BulkExport, search_filter
 from etl.http import HttpClient, WaitStats
-from etl.load import batches, load_orders, save_extra
+from etl.load import batches, load_orders, save_cursor, save_extra
 from etl.models import SyncState
 from etl.pull import PullResult, aware, report_progress
 
@@ -54,13 +55,9 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
     def commit(records) -> None:
         nonlocal high
         for batch in batches(records):
+            result.rows_written += load_orders(cfg.shop, batch)
             top = max(r.updated_at for r in batch)
-            moves = contiguous and (high is None or top > high)
-            if moves:
-                high = top
-            result.rows_written += load_orders(
-                cfg.shop, batch, cursor=(cfg.shop, high.isoformat()) if moves else None
-            )
+            high = top if high is None or top > high else high
             report_progress(result)
 
     try:
@@ -82,8 +79,7 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
             result.take_waits(stats)
             say(f"shopify: bulk file read, {len(records)} orders")
             if not result.dry_run:
-                commit(sorted(records, key=lambda r: r.updated_at))
-                save_extra("shopify", cfg.shop, bulk=None)
+                commit(records)
         else:
             for page in client.order_pages(search):
                 result.pages += 1
@@ -96,6 +92,13 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
                     f"{result.rows_written} rows written, {result.throttle_waits} waits "
                     f"({result.seconds_waited:.1f} s)"
                 )
+        if not result.dry_run:
+            # Only now, with every row committed: a run that failed part way leaves the
+            # cursor where it was, and the next one re-reads from there.
+            with transaction.atomic():
+                if contiguous and high is not None and (previous is None or high > previous):
+                    save_cursor("shopify", cfg.shop, high.isoformat())
+                save_extra("shopify", cfg.shop, bulk=None)
     finally:
         result.take_waits(stats)
         http.close()

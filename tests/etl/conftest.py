@@ -51,23 +51,27 @@ def waits():
     return Waits()
 
 
+INSIGHT_COLUMNS = (
+    "platform", "account__external_id", "campaign__external_id", "date", "spend", "impressions", "clicks",
+    "conversions", "conversion_value", "currency",
+)  # fmt: skip
+ORDER_COLUMNS = (
+    "shop", "external_id", "updated_at", "cancelled_at", "test", "total", "current_total", "customer_key",
+)  # fmt: skip
+
+
 def snapshot() -> dict:
     """Every loaded row by natural key, with its values: equal snapshots, equal tables."""
     return {
-        "insights": sorted(
-            AdInsightDaily.objects.values_list(
-                "platform", "account__external_id", "campaign__external_id", "date", "spend", "impressions",
-                "clicks", "conversions", "conversion_value", "currency",
-            )
+        "insights": sorted(AdInsightDaily.objects.values_list(*INSIGHT_COLUMNS)),
+        "orders": sorted(Order.objects.values_list(*ORDER_COLUMNS)),
+        "lines": sorted(
+            OrderLine.objects.values_list("order__external_id", "external_id", "quantity", "price")
         ),
-        "orders": sorted(
-            Order.objects.values_list(
-                "shop", "external_id", "updated_at", "cancelled_at", "test", "total", "current_total", "customer_key"
-            )
+        "refunds": sorted(
+            Refund.objects.values_list("order__external_id", "external_id", "amount", "returns_amount")
         ),
-        "lines": sorted(OrderLine.objects.values_list("order__external_id", "external_id", "quantity", "price")),
-        "refunds": sorted(Refund.objects.values_list("order__external_id", "external_id", "amount", "returns_amount")),
-    }  # fmt: skip
+    }
 
 
 def cursors() -> dict:

@@ -108,7 +108,7 @@ def test_it_resumes_shopify_from_the_cursor_minus_the_overlap(etl_settings):
 def test_it_repulls_the_lookback_window_of_the_ad_platforms(etl_settings, waits):
     pull_source("tiktok")
     again = pull_source("tiktok")
-    days = {d for d in AdInsightDaily.objects.values_list("date", flat=True)}
+    days = set(AdInsightDaily.objects.values_list("date", flat=True))
     assert len(days) > etl_settings.TIKTOK_LOOKBACK_DAYS
     assert 0 < again.rows_read < AdInsightDaily.objects.count()
 

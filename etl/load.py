@@ -163,12 +163,13 @@ def load_orders(shop: str, records: list[OrderRecord]) -> int:
 def _upsert_orders(shop: str, records: list[OrderRecord]) -> dict[int, int]:
     """external id -> pk."""
     if use_copy():
-        columns = ["shop", "external_id", *ORDER_FIELDS]
-        rows = [(shop, r.external_id, *(getattr(r, f) for f in ORDER_FIELDS)) for r in records]
-        return {
-            ext: pk
-            for pk, ext in copy_upsert(Order, columns, rows, ["shop", "external_id"], ["id", "external_id"])
-        }
+        # first_order belongs to the metrics step: set on insert, never overwritten here.
+        columns = ["shop", "external_id", *ORDER_FIELDS, "first_order"]
+        rows = [(shop, r.external_id, *(getattr(r, f) for f in ORDER_FIELDS), False) for r in records]
+        saved = copy_upsert(
+            Order, columns, rows, ["shop", "external_id"], ["id", "external_id"], insert_only=["first_order"]
+        )
+        return {ext: pk for pk, ext in saved}
     objs = [
         Order(shop=shop, external_id=r.external_id, **{f: getattr(r, f) for f in ORDER_FIELDS})
         for r in records

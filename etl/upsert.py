@@ -31,10 +31,12 @@ def copy_upsert(
     rows: Sequence[tuple],
     unique: Sequence[str],
     returning: Sequence[str] = ("id",),
+    insert_only: Sequence[str] = (),
 ) -> list[tuple]:
     """Upsert ``rows`` (tuples in ``columns`` order) through a COPY into a temp table.
 
-    Every column not in ``unique`` is overwritten from the new row.
+    Every column not in ``unique`` or ``insert_only`` is overwritten from the new
+    row; ``insert_only`` columns (owned by a later step) are set on insert only.
     """
     if not rows:
         return []
@@ -42,7 +44,9 @@ def copy_upsert(
     quote = connection.ops.quote_name
     staging = f"etl_stage_{table}"
     cols = ", ".join(quote(c) for c in columns)
-    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in unique)
+    updates = ", ".join(
+        f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in unique and c not in insert_only
+    )
     with connection.cursor() as cursor:
         # The staging table lives for the transaction only; each batch starts empty.
         # Only the loaded columns, no constraints or defaults (an id default

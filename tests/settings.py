@@ -23,6 +23,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Parallel test runs share one Redis and one PostgreSQL cluster (advisory
 # locks are cluster-wide): keep their job locks apart.
 JOB_LOCK_PREFIX = "bizops-test-{}-{}".format(
-    DATABASES["default"]["NAME"],
-    os.environ.get("PYTEST_XDIST_WORKER", "main"),  # noqa: F405
+    DATABASES["default"]["NAME"], os.environ.get("PYTEST_XDIST_WORKER", "main")  # noqa: F405
 )

@@ -94,7 +94,8 @@ def copy_merge(
     cols = ", ".join(columns)
     types = _copy_types(model, columns)
     key_types = [types[i] for i in at]
-    with connection.cursor() as cursor:
+    # wrap_database_errors: the raw COPY raises psycopg's errors; callers see Django's.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         # A batch touches a few thousand keys of a large table: probe the unique index
         # per key. Left alone, the planner trusts statistics that a bulk load makes
         # stale (a freshly filled table looks empty) and scans the whole table for

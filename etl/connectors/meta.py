@@ -24,9 +24,10 @@ from decimal import Decimal
 import requests
 
 from etl.conf import MetaConf
+from etl.connectors.base import AdConnector
 from etl.connectors.records import AccountRecord, InsightRecord, count, money
 from etl.errors import AuthError, ProviderError, TransientError
-from etl.http import HttpClient, parse_json, retry_after, where
+from etl.http import parse_json, retry_after, where
 
 PLATFORM = "meta"
 RATE_LIMIT_CODES = {4, 17, 32, 613, *range(80000, 80015)}
@@ -70,12 +71,9 @@ def usage_pause(headers: requests.structures.CaseInsensitiveDict) -> float:
     return 0.0
 
 
-class MetaConnector:
+class MetaConnector(AdConnector):
     platform = PLATFORM
-
-    def __init__(self, conf: MetaConf, http: HttpClient):
-        self.conf = conf
-        self.http = http
+    conf: MetaConf
 
     @staticmethod
     def headers(conf: MetaConf) -> dict[str, str]:

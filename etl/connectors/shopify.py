@@ -177,6 +177,9 @@ class ShopifyClient:
         self.http = http
         self.bucket = Bucket(clock)
         self.throttled = 0
+        # Requested cost by query document: pacing waits for what the next query will ask.
+        self.costs: dict[tuple, float] = {}
+        self._document: tuple = ()
         self.endpoint = f"{conf.base_url}/admin/api/{conf.version}/graphql.json"
 
     @staticmethod
@@ -207,6 +210,9 @@ class ShopifyClient:
         if not response.ok or not isinstance(body, dict):
             raise ProviderError(f"Shopify answered HTTP {status} at {where(response.url)}")
         self.bucket.observe(body.get("extensions"))
+        requested = ((body.get("extensions") or {}).get("cost") or {}).get("requestedQueryCost")
+        if requested is not None and self._document:
+            self.costs[self._document] = float(requested)
         errors = body.get("errors")
         if errors:
             codes = {((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
@@ -226,15 +232,18 @@ class ShopifyClient:
             raise ProviderError(f"Shopify GraphQL error: {text}")
         return body.get("data") or {}
 
-    def pace(self) -> float:
-        return self.bucket.wait_for(self.bucket.next_cost)
+    def pace(self, shape: tuple) -> float:
+        return self.bucket.wait_for(self.costs.get(shape, self.bucket.next_cost))
 
     def query(self, document: str, variables: dict | None = None) -> dict:
-        wait = self.pace()
+        variables = variables or {}
+        # A query's cost follows its document and how many objects it asks for.
+        self._document = (document, variables.get("first"), len(variables.get("ids") or ()))
+        wait = self.pace(self._document)
         if wait:
             self.http.wait(wait, "pacing to Shopify's cost bucket")
         return self.http.request(
-            "POST", self.endpoint, self.classify, json_body={"query": document, "variables": variables or {}}
+            "POST", self.endpoint, self.classify, json_body={"query": document, "variables": variables}
         )
 
     def order_pages(self, search: str) -> Iterator[list[OrderRecord]]:

@@ -29,9 +29,10 @@ from datetime import date, datetime
 import requests
 
 from etl.conf import TikTokConf
+from etl.connectors.base import AdConnector
 from etl.connectors.records import AccountRecord, InsightRecord, count, money
 from etl.errors import AuthError, ProviderError, TransientError
-from etl.http import HttpClient, parse_json, retry_after, where
+from etl.http import parse_json, retry_after, where
 
 PLATFORM = "tiktok"
 API = "open_api/v1.3"
@@ -50,12 +51,9 @@ PERMISSION_CODES = {40001, 40002}
 RATE_LIMIT_CODE = 40100
 
 
-class TikTokConnector:
+class TikTokConnector(AdConnector):
     platform = PLATFORM
-
-    def __init__(self, conf: TikTokConf, http: HttpClient):
-        self.conf = conf
-        self.http = http
+    conf: TikTokConf
 
     @staticmethod
     def headers(conf: TikTokConf) -> dict[str, str]:

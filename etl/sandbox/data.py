@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from etl.connectors.records import LineRecord
+
 CENT = Decimal("0.01")
 SHOP_ZONE = zoneinfo.ZoneInfo("America/Toronto")
 
@@ -94,17 +96,6 @@ class InsightDay:
 
 
 @dataclass
-class Line:
-    gid: int
-    sku: str
-    title: str
-    quantity: int
-    price: Decimal
-    discount: Decimal
-    unit_cost: Decimal | None
-
-
-@dataclass
 class Refund:
     gid: int
     created_at: datetime
@@ -127,7 +118,7 @@ class Order:
     tax: Decimal
     shipping: Decimal
     total: Decimal
-    lines: list[Line] = field(default_factory=list)
+    lines: list[LineRecord] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
 
     @property
@@ -218,7 +209,7 @@ class SandboxData:
             quantity = rng.randint(1, 3)
             price = Decimal(price)
             lines.append(
-                Line(
+                LineRecord(
                     gid * 100 + position,
                     sku,
                     title,

@@ -127,7 +127,7 @@ def order_json(order: Order, currency: str, *, bulk: bool = False, lines_first: 
 
 def line_json(line) -> dict:
     return {
-        "id": f"gid://shopify/LineItem/{line.gid}",
+        "id": f"gid://shopify/LineItem/{line.external_id}",
         "sku": line.sku,
         "title": line.title,
         "quantity": line.quantity,

@@ -7,7 +7,7 @@ request and raises ``ConfigError`` naming the setting.
 
 import re
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -63,7 +63,6 @@ class ShopifyConf:
     initial_days: int
     bulk_threshold_days: int
     page_size: int
-    extra: dict = field(default_factory=dict)
 
 
 def http_conf() -> HttpConf:
@@ -121,6 +120,14 @@ def meta_conf() -> MetaConf:
         raise ConfigError(
             f"META_ATTRIBUTION_WINDOWS has unknown windows {unknown or '(none)'}; "
             f"choose from {', '.join(sorted(META_WINDOWS))}"
+        )
+    clicks = [w for w in windows if w.endswith("_click")]
+    views = [w for w in windows if not w.endswith("_click")]
+    if len(clicks) > 1 or len(views) > 1:
+        # 7d_click contains 1d_click: adding both would count a purchase twice.
+        raise ConfigError(
+            f"META_ATTRIBUTION_WINDOWS lists overlapping windows {', '.join(windows)}: "
+            "choose at most one click window and one view window"
         )
     version = _required("META_API_VERSION")
     if not re.fullmatch(r"v\d+\.\d+", version):

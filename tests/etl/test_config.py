@@ -70,3 +70,10 @@ def test_it_accepts_the_legacy_shopify_key_and_password(etl_settings):
 def test_it_starts_without_any_connector_credentials(settings):
     # The demo and the test suite run with none of them set.
     assert settings.META_ACCESS_TOKEN == settings.TIKTOK_ACCESS_TOKEN == settings.SHOPIFY_ACCESS_TOKEN == ""
+
+
+@pytest.mark.django_db
+def test_it_refuses_overlapping_attribution_windows(etl_settings):
+    etl_settings.META_ATTRIBUTION_WINDOWS = ["1d_click", "7d_click"]
+    with pytest.raises(ConfigError, match="overlapping windows 1d_click, 7d_click"):
+        pull_source("meta")

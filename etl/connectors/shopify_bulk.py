@@ -12,6 +12,7 @@ A restarted pull resumes the operation it started (its id is kept in the
 source's sync state), so a restart never pays for a second export.
 """
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -56,24 +57,27 @@ class BulkExport:
         return q.BULK_ORDERS.replace("__FILTER__", search.replace('"', '\\"'))
 
     def start(self, search: str) -> str:
-        """Start the export for ``search``; resume Shopify's running one if it is the same."""
+        """Start the export for ``search``. If Shopify is already running one for this app:
+        resume it when it is the same export, else wait for it to end and start ours."""
         text = self.query_text(search)
-        data = self.client.query(q.BULK_RUN, {"query": text})["bulkOperationRunQuery"]
-        operation = data.get("bulkOperation")
-        if operation:
-            return operation["id"]
-        messages = "; ".join(e.get("message", "") for e in data.get("userErrors") or [])
-        if "already in progress" in messages:
+        for attempt in range(2):
+            data = self.client.query(q.BULK_RUN, {"query": text})["bulkOperationRunQuery"]
+            operation = data.get("bulkOperation")
+            if operation:
+                return operation["id"]
+            messages = "; ".join(e.get("message", "") for e in data.get("userErrors") or [])
+            if "already in progress" not in messages or attempt:
+                break
             current = self.client.query(q.CURRENT_BULK).get("currentBulkOperation") or {}
             if current.get("status") in RUNNING and " ".join(current.get("query", "").split()) == " ".join(
                 text.split()
             ):
                 self.progress(f"resuming bulk operation {current['id']} already running")
                 return current["id"]
-            raise TransientError(
-                f"Shopify is running another bulk query for this app ({current.get('id')}); "
-                "it must finish before this backfill can start"
-            )
+            self.progress(f"waiting for bulk operation {current.get('id')} already running to end")
+            # If it fails or is cancelled instead, it is out of the way all the same.
+            with contextlib.suppress(ProviderError):
+                self.wait(current["id"])
         raise ProviderError(f"Shopify refused the bulk query: {messages or data}")
 
     def status(self, operation_id: str) -> dict:

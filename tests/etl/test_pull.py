@@ -1,5 +1,6 @@
 """Pulling from the sandbox: what lands in the tables, idempotence, cursors, dry runs."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -131,3 +132,39 @@ def test_it_sends_the_meta_token_in_a_header_never_in_the_url(etl_settings, sand
     before = sandbox.stats()["token_in_url"]
     pull_source("meta")
     assert sandbox.stats()["token_in_url"] == before
+
+
+def test_it_resumes_the_bulk_operation_it_started_after_a_restart(etl_settings, sandbox):
+    etl_settings.SHOPIFY_BULK_THRESHOLD_DAYS = 5
+    operations = sandbox.box.shopify.operations
+    before = len(operations)
+
+    def die_once_the_export_is_ready(message: str) -> None:
+        if message.startswith("bulk operation completed"):
+            raise KeyboardInterrupt  # the worker restarts before downloading
+
+    with pytest.raises(KeyboardInterrupt):
+        pull_source("shopify", progress=die_once_the_export_is_ready)
+    assert SyncState.objects.get(source="shopify").extra["bulk"]["id"] == operations[-1]["id"]
+    messages = []
+    result = pull_source("shopify", progress=messages.append)
+    assert len(operations) == before + 1  # no second export
+    assert any(m.startswith("resuming bulk operation") for m in messages)
+    assert result.rows_read == Order.objects.count() > 0
+    assert "bulk" not in SyncState.objects.get(source="shopify").extra
+
+
+def test_it_waits_for_a_bulk_operation_already_running_then_starts_its_own(etl_settings, sandbox):
+    etl_settings.SHOPIFY_BULK_THRESHOLD_DAYS = 5
+    sandbox.box.shopify.bulk_seconds = 0.5
+    try:
+        first = pull_source("shopify", dry_run=True)  # starts an export, records nothing
+        operations = sandbox.box.shopify.operations
+        operations[-1]["status"] = "RUNNING"
+        operations[-1]["created"] = time.monotonic()
+        messages = []
+        again = pull_source("shopify", dry_run=True, progress=messages.append)
+    finally:
+        sandbox.box.shopify.bulk_seconds = 0.05
+    assert any(m.startswith("waiting for bulk operation") for m in messages)
+    assert again.rows_read == first.rows_read

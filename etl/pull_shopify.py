@@ -65,13 +65,17 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
             export = BulkExport(client, download, progress=say, sleep=sleep)
             stored = (state.extra.get("bulk") if state else None) or {}
             automatic = not (since or until or full_refresh)
-            if automatic and stored.get("id") and export.reusable(stored["id"]):
+            # Only an export started by an incremental run (no --since, --until or --full-refresh)
+            # covers what this incremental run needs.
+            if automatic and stored.get("automatic") and stored.get("id") and export.reusable(stored["id"]):
                 operation = stored["id"]
                 say(f"resuming bulk operation {operation} started by an earlier run")
             else:
                 operation = export.start(search)
                 if not result.dry_run:
-                    save_extra("shopify", cfg.shop, bulk={"id": operation, "search": search})
+                    save_extra(
+                        "shopify", cfg.shop, bulk={"id": operation, "search": search, "automatic": automatic}
+                    )
             url = export.wait(operation)
             records = export.orders(export.download(url)) if url else []
             result.pages += 1

@@ -108,7 +108,7 @@ def bench_copy() -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         # The same binary COPY the loader uses, all rows in one statement and one transaction.
         with cursor.cursor.copy(f"COPY etl_order ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_copy_types(Order, columns))
+            copy.set_types(_copy_types(Order, tuple(columns)))
             for start in range(0, ORDERS, BATCH):
                 rows = [
                     ("bench.myshopify.com", r.external_id, *(getattr(r, f) for f in ORDER_FIELDS), False)

@@ -4,16 +4,15 @@
   (``INSERT ... ON CONFLICT DO UPDATE``).
 - ``copy_merge``: PostgreSQL only, and measured several times faster
   (``bench/etl_loader.py``). A batch that follows an all-new batch is first
-  tried as a plain ``COPY`` inside a savepoint (a backfill pays nothing more);
-  otherwise, or when a key turns out to exist, one indexed lookup finds which
-  keys exist; new rows go in with ``COPY`` straight into the table (COPY inserts in multi-row
-  batches, which ``INSERT ... SELECT ... ON CONFLICT`` cannot); existing rows
-  are ``COPY``'d into a temporary table and merged with one
-  ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``.
-  It relies on being the only writer of these keys while it runs, which the
-  job lock guarantees (one pull per source at a time); a concurrent insert of
-  the same key would make the batch fail on the unique constraint and roll
-  back whole, never write a duplicate.
+  tried as a plain ``COPY`` inside a savepoint, so a backfill pays nothing
+  more. Otherwise (or when a key turns out to exist) one indexed lookup finds
+  the existing keys; new rows go in by ``COPY`` straight into the table (COPY
+  inserts in multi-row batches, which ``INSERT ... SELECT`` cannot) and
+  existing ones are ``COPY``'d into a temporary table and merged with one
+  ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``. A concurrent insert of the
+  same key between the lookup and the COPY would fail the batch on the unique
+  constraint and roll it back whole, never write a duplicate; the job lock
+  (one pull per source at a time) keeps that from happening.
 
 Both must run inside the caller's transaction.
 """

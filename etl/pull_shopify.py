@@ -98,7 +98,8 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
                 )
         if not result.dry_run:
             # Only now, with every row committed: a run that failed part way leaves the
-            # cursor where it was, and the next one re-reads from there.
+            # cursor where it was, and the next one re-reads from there. This commit
+            # flushes the WAL, so the batches' commits before it are durable too.
             with transaction.atomic():
                 if contiguous and high is not None and (previous is None or high > previous):
                     save_cursor("shopify", cfg.shop, high.isoformat())

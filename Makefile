@@ -8,13 +8,14 @@ STAMP  := $(VENV)/.installed-dev
 DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 REDIS_URL=
 PYTEST_ARGS ?=
 
-.PHONY: help demo test lint format bench venv python-version clean
+.PHONY: help demo test lint format bench sandbox venv python-version clean
 
 help:
 	@echo "make demo   - set up and serve the platform on http://127.0.0.1:8000/ (SQLite, eager Celery)"
 	@echo "make test   - run the whole test suite (PostgreSQL/Redis tests run when DATABASE_URL/REDIS_URL are set)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmarks (figures and ratios)"
+	@echo "make sandbox - the Meta/TikTok/Shopify API sandbox on http://127.0.0.1:8765/ (SANDBOX_ARGS=...)"
 
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || \
@@ -47,6 +48,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script" || exit 1; done
+
+sandbox: $(STAMP)
+	$(DEMO_ENV) $(PY) manage.py sandbox $(SANDBOX_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

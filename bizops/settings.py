@@ -371,3 +371,39 @@ if not 0 <= METRICS_DEFAULT_GROSS_MARGIN < 1:
 # Seconds a pipeline pull waits for another run of the same source (started
 # by hand, say) to end before giving up on that source for the night.
 PIPELINE_PULL_WAIT_SECONDS = _env("PIPELINE_PULL_WAIT_SECONDS", cast=int, default=900)
+
+# --- ETL ---
+# Connector settings. Credentials may be empty here: a pull checks the ones
+# its source needs when it starts (etl.conf), naming the missing setting, so
+# the demo and the tests run without them.
+META_API_VERSION = _env("META_API_VERSION", default="v25.0")
+META_API_BASE_URL = _env("META_API_BASE_URL", default="https://graph.facebook.com")
+META_ACCESS_TOKEN = _env("META_ACCESS_TOKEN", default="")
+META_ACCOUNT_ID = _env("META_ACCOUNT_ID", default="")
+META_PURCHASE_ACTION_TYPE = _env("META_PURCHASE_ACTION_TYPE", default="offsite_conversion.fb_pixel_purchase")
+META_ATTRIBUTION_WINDOWS = _env("META_ATTRIBUTION_WINDOWS", cast=list, default=["7d_click", "1d_view"])
+META_LOOKBACK_DAYS = _env("META_LOOKBACK_DAYS", cast=int, default=28)
+META_INITIAL_DAYS = _env("META_INITIAL_DAYS", cast=int, default=90)
+META_DAYS_PER_REQUEST = _env("META_DAYS_PER_REQUEST", cast=int, default=31)
+TIKTOK_API_BASE_URL = _env("TIKTOK_API_BASE_URL", default="https://business-api.tiktok.com")
+TIKTOK_ACCESS_TOKEN = _env("TIKTOK_ACCESS_TOKEN", default="")
+TIKTOK_ADVERTISER_ID = _env("TIKTOK_ADVERTISER_ID", default="")
+TIKTOK_LOOKBACK_DAYS = _env("TIKTOK_LOOKBACK_DAYS", cast=int, default=7)
+TIKTOK_INITIAL_DAYS = _env("TIKTOK_INITIAL_DAYS", cast=int, default=90)
+SHOPIFY_API_VERSION = _env("SHOPIFY_API_VERSION", default="2025-10")
+# "{store}" is replaced by the store's handle (acme-store -> acme-store.myshopify.com).
+SHOPIFY_API_BASE_URL = _env("SHOPIFY_API_BASE_URL", default="https://{store}.myshopify.com")
+SHOPIFY_STORE = _env("SHOPIFY_STORE", default="")
+SHOPIFY_ACCESS_TOKEN = _env("SHOPIFY_ACCESS_TOKEN", default="")
+SHOPIFY_API_KEY = _env("SHOPIFY_API_KEY", default="")
+SHOPIFY_PASSWORD = _env("SHOPIFY_PASSWORD", default="")
+SHOPIFY_OVERLAP_MINUTES = _env("SHOPIFY_OVERLAP_MINUTES", cast=int, default=10)
+SHOPIFY_INITIAL_DAYS = _env("SHOPIFY_INITIAL_DAYS", cast=int, default=90)
+SHOPIFY_BULK_THRESHOLD_DAYS = _env("SHOPIFY_BULK_THRESHOLD_DAYS", cast=int, default=30)
+SHOPIFY_PAGE_SIZE = _env("SHOPIFY_PAGE_SIZE", cast=int, default=25)
+ETL_HTTP_CONNECT_TIMEOUT = _env("ETL_HTTP_CONNECT_TIMEOUT", cast=float, default=10.0)
+ETL_HTTP_READ_TIMEOUT = _env("ETL_HTTP_READ_TIMEOUT", cast=float, default=120.0)
+ETL_HTTP_MAX_RETRIES = _env("ETL_HTTP_MAX_RETRIES", cast=int, default=6)
+ETL_HTTP_BACKOFF_MAX = _env("ETL_HTTP_BACKOFF_MAX", cast=float, default=60.0)
+ETL_HTTP_MAX_WAIT = _env("ETL_HTTP_MAX_WAIT", cast=float, default=900.0)
+ETL_BATCH_SIZE = _env("ETL_BATCH_SIZE", cast=int, default=5000)

@@ -10,3 +10,10 @@ register_job(
     every=timedelta(days=1),
     description="Daily metrics over the trailing window, nightly after the pulls.",
 )
+
+for _source, _label in [("meta", "Meta ads"), ("tiktok", "TikTok ads"), ("shopify", "Shopify orders")]:
+    register_job(
+        f"etl.pull_{_source}",
+        every=timedelta(days=1),
+        description=f"{_label}: the nightly pull (or a manual one).",
+    )

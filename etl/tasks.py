@@ -1,16 +1,40 @@
-"""Celery tasks of the ETL app: thin wrappers that take ISO dates."""
+"""Celery tasks of the ETL app: thin wrappers that take ISO dates.
+
+Each pull runs under the job lock (``JobTask``), so two pulls of one source
+never overlap; the HTTP layer already retries what is transient, so a task
+that raises has failed for a reason a person must look at.
+"""
 
 from celery import chord, shared_task
 
 from etl import pipeline
 from etl.metrics.compute import recompute
 from etl.metrics.days import parse_day
-from health.models import JobRun
-from health.runners import job_task
+from etl.pull import pull_source
+from health.runners import job_task, trigger_for
 
 
 def _day(value: str | None, name: str):
     return parse_day(value, name) if value else None
+
+
+def _pull(source: str, since: str | None, until: str | None) -> dict:
+    return pull_source(source, since=_day(since, "since"), until=_day(until, "until")).as_dict()
+
+
+@job_task(name="etl.pull_meta")
+def pull_meta(since: str | None = None, until: str | None = None) -> dict:
+    return _pull("meta", since, until)
+
+
+@job_task(name="etl.pull_tiktok")
+def pull_tiktok(since: str | None = None, until: str | None = None) -> dict:
+    return _pull("tiktok", since, until)
+
+
+@job_task(name="etl.pull_shopify")
+def pull_shopify(since: str | None = None, until: str | None = None) -> dict:
+    return _pull("shopify", since, until)
 
 
 @job_task(name="etl.compute_metrics")
@@ -26,12 +50,6 @@ def compute_metrics(since: str | None = None, until: str | None = None) -> dict:
     }
 
 
-def _trigger(request) -> str:
-    headers = getattr(request, "headers", None) or {}
-    from_beat = getattr(request, "periodic_task_name", None) or headers.get("periodic_task_name")
-    return JobRun.Trigger.BEAT if from_beat else JobRun.Trigger.MANUAL
-
-
 @job_task(name="etl.nightly_pipeline", bind=True)
 def nightly_pipeline(self, since: str | None = None, until: str | None = None) -> dict:
     """Start the chord: the three pulls side by side, then the metrics once all have ended.
@@ -40,7 +58,7 @@ def nightly_pipeline(self, since: str | None = None, until: str | None = None) -
     serves the pipeline serves all of it.
     """
     queue = (self.request.delivery_info or {}).get("routing_key") or None
-    trigger = _trigger(self.request)
+    trigger = trigger_for(self.request)
     header = [pipeline_pull.si(source, since, until, trigger).set(queue=queue) for source in pipeline.SOURCES]
     result = chord(header)(pipeline_metrics.s(since, until, trigger).set(queue=queue))
     return {"chord": result.id, "sources": list(pipeline.SOURCES)}

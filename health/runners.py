@@ -15,6 +15,13 @@ from health.jobs import JobSkipped, format_error, track_job
 from health.models import JobRun
 
 
+def trigger_for(request) -> str:
+    """Beat marks the tasks it sends with the periodic task's name (django-celery-beat)."""
+    headers = getattr(request, "headers", None) or {}
+    from_beat = getattr(request, "periodic_task_name", None) or headers.get("periodic_task_name")
+    return JobRun.Trigger.BEAT if from_beat else JobRun.Trigger.MANUAL
+
+
 class JobTask(Task):
     """A task whose every run is recorded and locked under the task's name."""
 
@@ -23,9 +30,7 @@ class JobTask(Task):
 
     def __call__(self, *args, **kwargs):
         request = self.request
-        headers = getattr(request, "headers", None) or {}
-        from_beat = getattr(request, "periodic_task_name", None) or headers.get("periodic_task_name")
-        trigger = JobRun.Trigger.BEAT if from_beat else JobRun.Trigger.MANUAL
+        trigger = trigger_for(request)
         try:
             with track_job(self.name, trigger=trigger, task_id=request.id or "", lock=self.job_lock) as run:
                 result = super().__call__(*args, **kwargs)

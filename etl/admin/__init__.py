@@ -1,1 +1,3 @@
-from etl.admin import metrics  # noqa: F401
+"""The ETL app's admin: source data in ``sources``, FX rates and daily metrics in ``metrics``."""
+
+from etl.admin import metrics, sources  # noqa: F401 (registers the ModelAdmins)

@@ -1,0 +1,97 @@
+"""Read-mostly admin views of what the connectors loaded.
+
+The tables mirror the providers: edits would be overwritten by the next pull,
+so these views show and filter but do not add or change rows. Sync state may
+be deleted (to force a full re-pull of one account), nothing else.
+"""
+
+from django.contrib import admin
+
+from etl.models import AdAccount, AdInsightDaily, Campaign, Order, OrderLine, Refund, SyncState
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AdAccount)
+class AdAccountAdmin(ReadOnlyAdmin):
+    list_display = ["external_id", "name", "platform", "currency", "timezone", "updated_at"]
+    list_filter = ["platform", "currency"]
+    search_fields = ["external_id", "name"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin):
+    list_display = ["external_id", "name", "account", "updated_at"]
+    list_filter = ["account__platform", "account"]
+    search_fields = ["external_id", "name"]
+    list_select_related = ["account"]
+
+
+@admin.register(AdInsightDaily)
+class AdInsightDailyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "date", "platform", "account", "campaign", "spend", "impressions", "clicks", "conversions",
+        "conversion_value", "currency",
+    ]  # fmt: skip
+    list_filter = ["platform", "account", "currency", "date"]
+    search_fields = ["campaign__name", "campaign__external_id"]
+    date_hierarchy = "date"
+    list_select_related = ["account", "campaign"]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = ["external_id", "sku", "title", "quantity", "price", "discount", "unit_cost"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = ["external_id", "created_at", "amount", "returns_amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "name", "created_at", "total", "current_total", "currency", "customer_key", "test", "is_cancelled",
+        "first_order",
+    ]  # fmt: skip
+    list_filter = ["test", "first_order", "currency", ("cancelled_at", admin.EmptyFieldListFilter), "shop"]
+    search_fields = ["name", "external_id", "customer_key"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, RefundInline]
+
+    @admin.display(boolean=True, description="cancelled", ordering="cancelled_at")
+    def is_cancelled(self, order: Order) -> bool:
+        return order.cancelled_at is not None
+
+
+@admin.register(SyncState)
+class SyncStateAdmin(ReadOnlyAdmin):
+    list_display = ["source", "account", "cursor", "updated_at"]
+    list_filter = ["source"]
+    readonly_fields = ["source", "account", "cursor", "extra", "updated_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a cursor makes the next pull start over (a full re-pull of that account).
+        return request.user.has_perm("etl.delete_syncstate")

@@ -1,0 +1,68 @@
+"""``manage.py etl_pull {meta,tiktok,shopify,all} [--since] [--until] [--full-refresh] [--dry-run]``."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from etl.conf import SOURCES
+from etl.errors import EtlError
+from etl.pull import pull_source
+from health.jobs import JobSkipped, format_error, track_job
+from health.models import JobRun
+
+
+def day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"{value!r} is not a date like 2026-03-14") from exc
+
+
+class Command(BaseCommand):
+    help = "Pull ads and orders from Meta, TikTok and Shopify into the tables (recorded as job runs)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", choices=[*SOURCES, "all"])
+        parser.add_argument("--since", type=day, help="First day (inclusive), YYYY-MM-DD.")
+        parser.add_argument("--until", type=day, help="Last day (inclusive), YYYY-MM-DD.")
+        parser.add_argument("--full-refresh", action="store_true", help="Ignore the saved cursor.")
+        parser.add_argument("--dry-run", action="store_true", help="Fetch and count, write nothing.")
+
+    def handle(self, *args, **options):
+        sources = SOURCES if options["source"] == "all" else (options["source"],)
+        summaries, failed = [], []
+        for source in sources:
+            job = f"etl.pull_{source}"
+            try:
+                # The same job name and lock as the Celery task: a command and a
+                # scheduled pull of one source never run at once.
+                with track_job(job, trigger=JobRun.Trigger.COMMAND) as run:
+                    result = pull_source(
+                        source,
+                        since=options["since"],
+                        until=options["until"],
+                        full_refresh=options["full_refresh"],
+                        dry_run=options["dry_run"],
+                        progress=self.stdout.write,
+                    )
+                    run.add(read=result.rows_read, written=result.rows_written)
+                    run.note(
+                        **{
+                            k: v
+                            for k, v in result.as_dict().items()
+                            if k not in ("rows_read", "rows_written")
+                        }
+                    )
+                summaries.append(result.summary())
+            except JobSkipped as skipped:
+                summaries.append(f"{source}: skipped, {skipped.run.error}")
+            except EtlError as exc:
+                failed.append(source)
+                summaries.append(f"{source}: FAILED, {exc}")
+            except Exception as exc:
+                failed.append(source)
+                summaries.append(f"{source}: FAILED, {format_error(exc)}")
+        line = "etl_pull: " + "; ".join(summaries)
+        if failed:
+            raise CommandError(line)
+        self.stdout.write(self.style.SUCCESS(line))

@@ -1,0 +1,199 @@
+"""Pulling one source end to end: connector -> loader, with progress and a result.
+
+    result = pull_source("meta", since=date(2026, 1, 1), progress=print)
+
+Configuration is checked before the first request. The sync cursor moves
+only with the rows it covers (in their transaction), and only when the run
+covered everything since the previous cursor (a manual pull of an old window
+never makes the next nightly run skip a gap), and only when the run finished
+for that account: a run that fails part way leaves the cursor where it was,
+and the next run re-reads from there (the upserts make the re-read harmless).
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from etl import conf as etl_conf
+from etl.connectors.meta import MetaConnector
+from etl.connectors.tiktok import MAX_DAYS as TIKTOK_MAX_DAYS
+from etl.connectors.tiktok import TikTokConnector
+from etl.errors import ConfigError
+from etl.http import HttpClient, WaitStats
+from etl.load import load_insights, save_account
+from etl.models import AdAccount, SyncState
+
+
+@dataclass
+class PullResult:
+    source: str
+    pages: int = 0
+    rows_read: int = 0
+    rows_written: int = 0
+    throttle_waits: int = 0
+    seconds_waited: float = 0.0
+    retries: int = 0
+    accounts: list[str] = field(default_factory=list)
+    mode: str = "pages"
+    dry_run: bool = False
+    started: float = field(default_factory=time.monotonic, repr=False)
+
+    def take_waits(self, stats: WaitStats) -> None:
+        self.throttle_waits, self.seconds_waited, self.retries = (
+            stats.throttle_waits,
+            round(stats.seconds_waited, 3),
+            stats.retries,
+        )
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("started")
+        return data
+
+    def summary(self) -> str:
+        seconds = time.monotonic() - self.started
+        return (
+            f"{self.source}: {'dry run, ' if self.dry_run else ''}{len(self.accounts)} account(s), "
+            f"{self.pages} page(s), {self.rows_read} rows read, {self.rows_written} rows written, "
+            f"{self.throttle_waits} throttling wait(s) ({self.seconds_waited:.1f} s), "
+            f"{self.retries} retries, "
+            f"{seconds:.1f} s"
+        )
+
+
+Progress = Callable[[str], None]
+
+
+def pull_source(
+    source: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    full_refresh: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PullResult:
+    """Pull ``source`` ("meta", "tiktok" or "shopify") into the tables; raises ``EtlError`` on failure."""
+    if source not in etl_conf.SOURCES:
+        raise ConfigError(f"unknown source {source!r}: choose one of {', '.join(etl_conf.SOURCES)}")
+    if since and until and since > until:
+        raise ConfigError(f"--since {since} is after --until {until}")
+    say = progress or (lambda _: None)
+    result = PullResult(source=source, dry_run=dry_run)
+    if source == "shopify":
+        from etl.pull_shopify import pull_shopify
+
+        pull_shopify(result, since=since, until=until, full_refresh=full_refresh, say=say, sleep=sleep)
+    else:
+        pull_ads(result, since=since, until=until, full_refresh=full_refresh, say=say, sleep=sleep)
+    return result
+
+
+def ads_window(
+    today: date,
+    cursor: str,
+    *,
+    lookback: int,
+    initial: int,
+    since: date | None,
+    until: date | None,
+    full: bool,
+) -> tuple[date, date, date | None]:
+    """(start, end, the cursor as a date or None) for an ad platform pull."""
+    previous = date.fromisoformat(cursor) if cursor else None
+    end = until or today
+    if since:
+        start = since
+    elif full or previous is None:
+        start = today - timedelta(days=initial - 1)
+    else:
+        # Re-pull the lookback window (platforms restate recent days), and any gap since the cursor.
+        start = min(previous + timedelta(days=1), today) - timedelta(days=lookback)
+    return start, end, previous
+
+
+def day_chunks(start: date, end: date, days: int) -> list[tuple[date, date]]:
+    chunks = []
+    while start <= end:
+        stop = min(end, start + timedelta(days=days - 1))
+        chunks.append((start, stop))
+        start = stop + timedelta(days=1)
+    return chunks
+
+
+def pull_ads(result: PullResult, *, since, until, full_refresh, say: Progress, sleep) -> None:
+    if result.source == "meta":
+        cfg = etl_conf.meta_conf()
+        ids, headers, chunk_days = cfg.account_ids, MetaConnector.headers(cfg), cfg.days_per_request
+        name = "Meta"
+    else:
+        cfg = etl_conf.tiktok_conf()
+        ids, headers, chunk_days = cfg.advertiser_ids, TikTokConnector.headers(cfg), TIKTOK_MAX_DAYS
+        name = "TikTok"
+    stats = WaitStats()
+    http = HttpClient(etl_conf.http_conf(), provider=name, headers=headers, sleep=sleep, stats=stats)
+    connector = (MetaConnector if result.source == "meta" else TikTokConnector)(cfg, http)
+    try:
+        for account_id in ids:
+            record = connector.account(account_id)
+            zone = etl_conf.check_timezone(record.timezone, f"{name} account {account_id}")
+            account = AdAccount(**vars(record)) if result.dry_run else save_account(record)
+            result.accounts.append(account_id)
+            state = SyncState.objects.filter(source=result.source, account=account_id).first()
+            today = timezone.now().astimezone(zone).date()
+            start, end, previous = ads_window(
+                today,
+                state.cursor if state else "",
+                lookback=cfg.lookback_days,
+                initial=cfg.initial_days,
+                since=since,
+                until=until,
+                full=full_refresh,
+            )
+            say(f"{result.source} {account_id} ({record.currency}, {record.timezone}): {start} to {end}")
+            # The cursor moves with the last chunk of a run that covered everything since it,
+            # so a run that fails part way leaves it where it was.
+            moves = (previous is None or start <= previous + timedelta(days=1)) and (
+                previous is None or end > previous
+            )
+            chunks = day_chunks(start, end, chunk_days)
+            for chunk_start, chunk_end in chunks:
+                rows = []
+                for page in connector.insight_pages(account_id, chunk_start, chunk_end):
+                    rows += page
+                    result.pages += 1
+                    result.rows_read += len(page)
+                    result.take_waits(stats)
+                    say(
+                        f"{result.source} {account_id} {chunk_start}..{chunk_end}: page {result.pages}, "
+                        f"{result.rows_read} rows read, {result.throttle_waits} waits "
+                        f"({result.seconds_waited:.1f} s)"
+                    )
+                if result.dry_run:
+                    continue
+                last = chunk_end == end
+                result.rows_written += load_insights(
+                    account, rows, chunk_start, chunk_end, cursor=end.isoformat() if moves and last else None
+                )
+                report_progress(result)
+    finally:
+        result.take_waits(stats)
+        http.close()
+
+
+def report_progress(result: PullResult) -> None:
+    """Show the counters on the running JobRun, if the pull runs inside one."""
+    from health.jobs import current_run
+
+    run = current_run()
+    if run:
+        run.note(pages=result.pages, rows_read=result.rows_read, rows_written=result.rows_written)
+        run.save_progress()
+
+
+def aware(day: date, zone) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone)

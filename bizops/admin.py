@@ -36,6 +36,9 @@ def _move_action(status: str):
 
 @admin.register(BacklogTicket)
 class BacklogTicketAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    class Media:
+        css = {"all": ["bizops/markdown.css"]}
+
     resource_classes = [BacklogTicketResource]
     formats = [CSV, XLSX, JSON]
     list_display = ["key", "title", "priority", "status", "owner", "target_week", "due_date", "age_days"]
@@ -73,6 +76,9 @@ class BacklogTicketAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["bizops/markdown.css"]}
+
     list_display = ["title", "kind", "period", "produced_by", "created_at"]
     list_filter = ["kind", "produced_by", "created_at"]
     search_fields = ["title", "slug", "body"]

@@ -2,6 +2,7 @@
 
 import markdown as markdown_lib
 import nh3
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 _EXTENSIONS = ["extra", "sane_lists"]
@@ -34,4 +35,5 @@ _ATTRIBUTES = {
 def render_markdown(text: str) -> SafeString:
     """Render Markdown and strip anything that could run script (nh3, an allow-list)."""
     html = markdown_lib.markdown(text or "", extensions=_EXTENSIONS, output_format="html")
-    return mark_safe(nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, link_rel="noopener noreferrer"))  # noqa: S308 - sanitised just above
+    clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, link_rel="noopener noreferrer")
+    return format_html('<div class="bizops-markdown">{}</div>', mark_safe(clean))  # noqa: S308 - sanitised by nh3

@@ -1,52 +1,25 @@
 """bizops settings: everything is read from the environment (and an optional
-``.env`` beside ``manage.py``) here, in one place. ``.env.example`` lists every
-variable with a one-line comment.
+``.env`` beside ``manage.py``) here, in one place, through ``bizops.env``.
+``.env.example`` lists every variable with a one-line comment.
 
-A missing or malformed required setting stops start-up with one line naming it
-(``sys.exit`` with a message), whatever the entry point: manage.py, gunicorn,
-the Celery worker or beat.
+A missing or malformed required setting stops start-up with one line naming it,
+whatever the entry point: manage.py, gunicorn, the Celery worker or beat.
 """
 
 import re
-import sys
 import zoneinfo
+from decimal import Decimal
 from pathlib import Path
 
 import environ
 
+from bizops.env import decimal as _decimal
+from bizops.env import fail as _fail
+from bizops.env import read as _env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-
-def _fail(message: str) -> None:
-    sys.exit(f"bizops: configuration error: {message}")
-
-
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
-
-
-def _strict_bool(value) -> bool:
-    text = str(value).strip().lower()
-    if text not in _TRUE | _FALSE:
-        raise ValueError(f"{value!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
-    return text in _TRUE
-
-
-def _env(name: str, cast=str, **kwargs):
-    """Read one variable; a malformed value stops start-up naming the variable."""
-    if cast is bool:
-        cast = _strict_bool
-    try:
-        value = env.get_value(name, cast=cast, **kwargs)
-        if "default" not in kwargs and value in ("", []):
-            raise environ.ImproperlyConfigured(name)
-        return value
-    except environ.ImproperlyConfigured:
-        _fail(f"{name} is required (set it in the environment or in .env)")
-    except (ValueError, TypeError) as exc:
-        _fail(f"{name} is malformed: {exc}")
+env = environ.Env()
 
 
 # ---------------------------------------------------------------------------
@@ -296,19 +269,6 @@ FLAGS_ALPHA = _env("FLAGS_ALPHA", cast=float, default=0.05)
 MIDDLEWARE = [*MIDDLEWARE, "flags.middleware.FlagsMiddleware"]
 
 # --- Finance ---
-from decimal import Decimal, InvalidOperation  # noqa: E402
-
-
-def _decimal(value) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a number")
-    return number
-
-
 # LTV divides by churn: a churn below this floor (zero above all) is replaced
 # by it, and the forecast says so. Percent per month.
 FINANCE_LTV_CHURN_FLOOR_PCT = _env("FINANCE_LTV_CHURN_FLOOR_PCT", cast=_decimal, default=Decimal("1"))
@@ -358,7 +318,6 @@ if not re.fullmatch(r"[1-9][0-9]*(ms|s|min)", SUPABASE_LOCK_TIMEOUT):
 SUPABASE_MIGRATIONS_DIR = BASE_DIR / "supabase" / "migrations"
 
 # --- Metrics ---
-# (``_decimal`` and ``Decimal`` come from the Finance section above.)
 # Days the nightly metrics run recomputes, ending yesterday: refunds arrive
 # late and the ad platforms restate recent days.
 METRICS_TRAILING_DAYS = _env("METRICS_TRAILING_DAYS", cast=int, default=60)

@@ -1,4 +1,4 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -6,6 +6,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from bizops.admin_actions import set_field_action
 from bizops.history import change_log
 from bizops.markdown import render_markdown
 from bizops.models import BacklogTicket, Report
@@ -18,20 +19,14 @@ admin.site.index_title = "Operations"
 
 def _move_action(status: str):
     label = BacklogTicket.Status(status).label
-
-    @admin.action(description=f"Move selected tickets to {label}", permissions=["move"])
-    def move(modeladmin, request, queryset):
-        moved = 0
-        # One save per ticket, not queryset.update(): each move lands in the
-        # ticket's history with who made it, and done_at follows the status.
-        for ticket in queryset.exclude(status=status):
-            ticket.status = status
-            ticket.save()
-            moved += 1
-        modeladmin.message_user(request, f"Moved {moved} ticket(s) to {label}.", messages.SUCCESS)
-
-    move.__name__ = f"move_to_{status}"
-    return move
+    return set_field_action(
+        name=f"move_to_{status}",
+        field="status",
+        value=status,
+        description=f"Move selected tickets to {label}",
+        permission="move",
+        done=f"Moved {{count}} ticket(s) to {label}.",
+    )
 
 
 @admin.register(BacklogTicket)

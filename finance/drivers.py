@@ -10,7 +10,9 @@ Rates are percentages as people type them (5 means 5 %); the engine divides.
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from bizops.env import decimal
 
 MONEY = "money"
 PERCENT = "percent"
@@ -107,12 +109,7 @@ def parse_value(driver: Driver, raw) -> Decimal:
     if isinstance(raw, float):
         # Floats cannot carry money exactly; JSON is read with Decimal numbers.
         raw = repr(raw)
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValueError(f"{raw!r} is not a number") from None
-    if not value.is_finite():
-        raise ValueError(f"{raw!r} is not a number")
+    value = decimal(raw)
     if driver.kind == WHOLE and value != value.to_integral_value():
         raise ValueError(f"{raw} is not a whole number")
     if -value.as_tuple().exponent > driver.places and value != round(value, driver.places):

@@ -9,6 +9,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON
 from simple_history.admin import SimpleHistoryAdmin
 
+from bizops.admin_actions import set_field_action
 from bizops.history import change_log
 from flags import conditions
 from flags.admin.forms import JSON_OVERRIDES
@@ -42,19 +43,14 @@ class ScheduledChangeInline(admin.TabularInline):
 
 def _set_enabled(enabled: bool):
     word = "on" if enabled else "off"
-
-    @admin.action(description=f"Turn selected flags {word}", permissions=["change"])
-    def action(modeladmin, request, queryset):
-        changed = 0
-        # One save per flag, not update(): each switch lands in the flag's history.
-        for flag in queryset.exclude(enabled=enabled):
-            flag.enabled = enabled
-            flag.save()
-            changed += 1
-        modeladmin.message_user(request, f"Turned {changed} flag(s) {word}.", messages.SUCCESS)
-
-    action.__name__ = f"turn_{word}"
-    return action
+    return set_field_action(
+        name=f"turn_{word}",
+        field="enabled",
+        value=enabled,
+        description=f"Turn selected flags {word}",
+        permission="change",
+        done=f"Turned {{count}} flag(s) {word}.",
+    )
 
 
 @admin.register(Flag)

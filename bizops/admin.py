@@ -7,6 +7,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from bizops.admin_actions import set_field_action
+from bizops.forms import BacklogTicketForm
 from bizops.history import change_log
 from bizops.markdown import render_markdown
 from bizops.models import BacklogTicket, Report
@@ -34,6 +35,7 @@ class BacklogTicketAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     class Media:
         css = {"all": ["bizops/markdown.css"]}
 
+    form = BacklogTicketForm
     resource_classes = [BacklogTicketResource]
     formats = [CSV, XLSX, JSON]
     list_display = ["key", "title", "priority", "status", "owner", "target_week", "due_date", "age_days"]

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.text import normalize_newlines
+
 
 @dataclass
 class Change:
@@ -21,6 +23,14 @@ def _shown(obj, field_name: str, value):
     return value
 
 
+def _really_changed(old, new) -> bool:
+    # Text saved before the admin form normalised line endings holds CRLF; the
+    # first save after that rewrites only the line endings, which nobody typed.
+    if isinstance(old, str) and isinstance(new, str):
+        return normalize_newlines(old) != normalize_newlines(new)
+    return old != new
+
+
 def change_log(obj, limit: int = 50) -> list[Change]:
     """Newest first: who changed what, from which value to which."""
     records = list(obj.history.select_related("history_user").order_by("-history_date")[: limit + 1])
@@ -32,7 +42,9 @@ def change_log(obj, limit: int = 50) -> list[Change]:
         if previous is not None:
             delta = record.diff_against(previous)
             diffs = [
-                (c.field, _shown(obj, c.field, c.old), _shown(obj, c.field, c.new)) for c in delta.changes
+                (c.field, _shown(obj, c.field, c.old), _shown(obj, c.field, c.new))
+                for c in delta.changes
+                if _really_changed(c.old, c.new)
             ]
         changes.append(
             Change(

@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from bizops.backlog_files import export_dir
+from bizops.history import change_log
 from bizops.models import BacklogTicket
 from tests.factories import BacklogTicketFactory, UserFactory
 
@@ -92,3 +94,80 @@ def test_every_change_is_recorded_with_who_and_what_and_shown_on_the_ticket(admi
     assert "<strong>priority</strong>: P2 &rarr; P0" in page
     history_page = admin_client.get(reverse("admin:bizops_backlogticket_history", args=[ticket.pk]))
     assert history_page.status_code == 200
+
+
+def _change_form(ticket: BacklogTicket, **changes) -> dict:
+    """The change form as a browser submits it: textareas come back with CRLF line endings."""
+    crlf = lambda text: text.replace("\n", "\r\n")  # noqa: E731
+    data = {
+        "key": ticket.key,
+        "title": ticket.title,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "owner": "",
+        "target_week": ticket.target_week,
+        "due_date": "",
+        "kpi": ticket.kpi,
+        "signal_30d": crlf(ticket.signal_30d),
+        "acceptance_criteria": crlf(ticket.acceptance_criteria),
+        "body": crlf(ticket.body),
+    }
+    return {**data, **changes}
+
+
+def test_saving_only_a_status_change_records_only_the_status_and_keeps_line_endings(admin_client, tmp_path):
+    ticket = BacklogTicketFactory(
+        status="ready",
+        body="## Why\n\nBecause.\n\n- one\n- two",
+        acceptance_criteria="- loads in 2 s\n- no errors",
+        signal_30d="Fewer tickets\nabout speed",
+    )
+    response = admin_client.post(
+        reverse("admin:bizops_backlogticket_change", args=[ticket.pk]),
+        _change_form(ticket, status="in_progress"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    saved = BacklogTicket.objects.get(pk=ticket.pk)
+    assert saved.status == "in_progress"
+    assert (saved.body, saved.acceptance_criteria, saved.signal_30d) == (
+        ticket.body,
+        ticket.acceptance_criteria,
+        ticket.signal_30d,
+    )
+    newest = change_log(saved)[0]
+    assert [field for field, _, _ in newest.fields] == ["status"]
+    page = admin_client.get(reverse("admin:bizops_backlogticket_change", args=[ticket.pk])).content.decode()
+    assert "<strong>body</strong>" not in page
+    assert "<strong>acceptance_criteria</strong>" not in page
+
+    (written,) = export_dir(tmp_path)
+    assert b"\r" not in written.read_bytes()
+
+
+def test_text_typed_with_crlf_or_cr_line_endings_is_stored_with_newlines(admin_client):
+    ticket = BacklogTicketFactory()
+    admin_client.post(
+        reverse("admin:bizops_backlogticket_change", args=[ticket.pk]),
+        _change_form(ticket, body="first\r\nsecond\rthird", acceptance_criteria="- a\r\n- b"),
+    )
+    saved = BacklogTicket.objects.get(pk=ticket.pk)
+    assert (saved.body, saved.acceptance_criteria) == ("first\nsecond\nthird", "- a\n- b")
+    assert [field for field, _, _ in change_log(saved)[0].fields] == ["acceptance_criteria", "body"]
+
+
+def test_a_ticket_stored_with_crlf_shows_no_text_change_when_only_its_line_endings_are_normalised(
+    admin_client,
+):
+    ticket = BacklogTicketFactory(
+        status="ready", body="## Why\r\n\r\nBecause.", acceptance_criteria="- a\r\n- b"
+    )
+    admin_client.post(
+        reverse("admin:bizops_backlogticket_change", args=[ticket.pk]),
+        _change_form(
+            ticket, status="blocked", body="## Why\r\n\r\nBecause.", acceptance_criteria="- a\r\n- b"
+        ),
+    )
+    saved = BacklogTicket.objects.get(pk=ticket.pk)
+    assert saved.body == "## Why\n\nBecause."
+    assert [field for field, _, _ in change_log(saved)[0].fields] == ["status"]

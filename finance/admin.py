@@ -4,9 +4,10 @@ Admin classes are thin: versions, runs, imports and exports are plain modules.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -125,7 +126,14 @@ class AssumptionSetAdmin(admin.ModelAdmin):
 
     def response_change(self, request, obj):
         self._run_moved(request)
-        return super().response_change(request, obj)
+        response = super().response_change(request, obj)
+        if getattr(request, "_finance_saved", None) is not None and "_continue" in request.POST:
+            # The save made a new version (``obj`` is it now); the admin would
+            # send the person back to the URL they posted to, the old version.
+            url = reverse("admin:finance_assumptionset_change", args=[obj.pk])
+            preserved = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+            response = HttpResponseRedirect(add_preserved_filters(preserved, url))
+        return response
 
     def _run_moved(self, request) -> None:
         result = getattr(request, "_finance_saved", None)

@@ -103,6 +103,22 @@ def test_editing_a_set_saves_a_new_version_and_reruns_its_scenarios(admin_client
     assert ForecastRun.objects.latest("pk").assumption_set == newest
 
 
+def test_save_and_continue_lands_on_the_new_version_showing_the_new_value(admin_client, make_set):
+    plan = make_set()
+    data = form_data(churn_pct="8", _continue="Save and continue editing")
+    del data["name"]
+    response = admin_client.post(
+        reverse("admin:finance_assumptionset_change", args=[plan.pk]), data, follow=True
+    )
+    newest = AssumptionSet.objects.get(name="Plan", version=2)
+    assert response.redirect_chain[-1][0] == reverse("admin:finance_assumptionset_change", args=[newest.pk])
+    html = errors_of(response)
+    assert "Saved Plan v2 (churn_pct, sources)" in html
+    assert response.context["original"] == newest
+    assert re.search(r'name="churn_pct" value="8(\.0*)?"', html), html
+    assert "(a newer version exists)" not in html
+
+
 def test_saving_an_unchanged_set_makes_no_version(admin_client, make_set):
     plan = make_set(sources={name: f"source of {name}" for name in NAMES})
     data = form_data()

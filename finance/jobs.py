@@ -1,5 +1,8 @@
 """The forecast job: run scenarios, write the report and, if asked, the files."""
 
+import errno
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,13 +46,45 @@ def select_scenarios(names: list[str] | None) -> list[Scenario]:
     return [found[name.lower()] for name in dict.fromkeys(names)]
 
 
+class ExportFailed(Exception):
+    """The export could not be written; the message names the path and the reason."""
+
+    def __init__(self, path, error: OSError):
+        self.path = path
+        super().__init__(f"cannot write the forecast export to {path}: {error.strerror or error}")
+
+
 def export_files(runs: list[ForecastRun], report: Report, directory: Path) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    csv_path, xlsx_path, memo_path = directory / CSV_NAME, directory / XLSX_NAME, directory / MEMO_NAME
-    csv_path.write_text(exports.csv_text(runs), encoding="utf-8")
-    xlsx_path.write_bytes(exports.xlsx_bytes(runs))
-    memo_path.write_text(report.body, encoding="utf-8")
-    return [csv_path, xlsx_path, memo_path]
+    """Write the CSV, XLSX and memo into ``directory``, all of them or none.
+
+    Each file is written to a temporary name in ``directory`` first and only
+    renamed into place once all three are on disk, so a full disk or a bad
+    path never leaves a half-written file.
+    """
+    contents = {
+        CSV_NAME: exports.csv_text(runs).encode(),
+        XLSX_NAME: exports.xlsx_bytes(runs),
+        MEMO_NAME: report.body.encode(),
+    }
+    written: list[tuple[Path, Path]] = []
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, data in contents.items():
+            target = directory / name
+            if target.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+            handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".part")
+            written.append((Path(temp), target))
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.chmod(temp, 0o644)  # mkstemp makes it private; the export is meant to be read.
+        for temp, target in written:
+            os.replace(temp, target)
+    except OSError as exc:
+        for temp, _ in written:
+            temp.unlink(missing_ok=True)
+        raise ExportFailed(exc.filename or directory, exc) from exc
+    return [target for _, target in written]
 
 
 def forecast_and_report(
@@ -60,9 +95,10 @@ def forecast_and_report(
     on_progress: Callable[[ForecastRun], None] | None = None,
 ) -> ForecastJobResult:
     scenarios = select_scenarios(names)
-    # The runs and their report are saved together or not at all.
+    # The runs, their report and the exported files are saved together or not
+    # at all: a failed export rolls the runs and the report back.
     with transaction.atomic():
         runs = run_forecasts(scenarios, produced_by=produced_by, on_progress=on_progress)
         report = write_report(runs, produced_by=produced_by)
-    files = export_files(runs, report, export_dir) if export_dir else []
+        files = export_files(runs, report, export_dir) if export_dir else []
     return ForecastJobResult(runs, report, files)

@@ -164,3 +164,28 @@ def test_a_scenario_that_cannot_be_projected_stops_the_batch_before_anything_is_
         forecast()
     assert ForecastRun.objects.count() == 0
     assert Report.objects.count() == 0
+
+
+def test_an_export_path_that_cannot_be_written_saves_no_run_no_report_and_names_the_path(scenarios, tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file, not a folder")
+    target = blocker / "out"
+    with pytest.raises(CommandError) as raised:
+        forecast("--export", str(target))
+    message = str(raised.value)
+    assert message == f"cannot write the forecast export to {target}: Not a directory"
+    assert "\n" not in message
+    assert ForecastRun.objects.count() == 0
+    assert Report.objects.count() == 0
+    assert blocker.read_text() == "a file, not a folder"
+
+
+def test_an_export_that_fails_part_way_leaves_no_file_behind(scenarios, tmp_path):
+    (tmp_path / "finance_model.xlsx").mkdir()
+    with pytest.raises(
+        CommandError, match=f"cannot write the forecast export to {tmp_path}/finance_model.xlsx: "
+    ):
+        forecast("--export", str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["finance_model.xlsx"]
+    assert ForecastRun.objects.count() == 0
+    assert Report.objects.count() == 0

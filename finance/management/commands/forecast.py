@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from finance.jobs import UnknownScenario, forecast_and_report
+from finance.jobs import ExportFailed, UnknownScenario, forecast_and_report
 from finance.report import amount, month_label
 from finance.services import ForecastInputError
 from health.runners import JobCommand
@@ -36,7 +36,7 @@ class Command(JobCommand):
                 produced_by="manage.py forecast",
                 on_progress=progress,
             )
-        except (UnknownScenario, ForecastInputError) as exc:
+        except (UnknownScenario, ForecastInputError, ExportFailed) as exc:
             raise CommandError(str(exc)) from exc
         for path in result.files:
             self.stdout.write(f"wrote {path}")

@@ -49,6 +49,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept: int = 0
 
 
 def filename_for(ticket: BacklogTicket) -> str:
@@ -124,7 +125,12 @@ def _differs(current, new) -> bool:
     return current != new
 
 
-def import_dir(directory: Path, *, dry_run: bool = False) -> ImportResult:
+def import_dir(directory: Path, *, dry_run: bool = False, create_only: bool = False) -> ImportResult:
+    """Create or update the tickets of ``directory``'s files, checked whole first.
+
+    ``create_only`` (seeding) adds the tickets that are missing and leaves
+    every existing one as the team left it, counted as ``kept``.
+    """
     paths = sorted(Path(directory).glob("*.md"))
     if not paths:
         raise BacklogFileError([f"{directory}: no .md files"])
@@ -149,6 +155,9 @@ def import_dir(directory: Path, *, dry_run: bool = False) -> ImportResult:
         existing = BacklogTicket.objects.in_bulk([v["key"] for v in parsed], field_name="key")
         for values in parsed:
             ticket = existing.get(values["key"])
+            if ticket is not None and create_only:
+                result.kept += 1
+                continue
             created_at = values.pop("created_at")
             if ticket is None:
                 ticket = BacklogTicket(**values)

@@ -282,7 +282,12 @@ def plan(parsed: ParsedFile) -> list[str]:
 
 
 @transaction.atomic
-def apply(parsed: ParsedFile, *, user=None) -> ImportResult:
+def apply(parsed: ParsedFile, *, user=None, keep_existing_scenarios: bool = False) -> ImportResult:
+    """Save the file's set as a new version if it differs, and its scenarios.
+
+    An import updates scenarios of the same name; ``keep_existing_scenarios``
+    (seeding) only adds the missing ones, leaving a person's edits alone.
+    """
     current = latest(parsed.name)
     draft = parsed.draft()
     changes = differences(current, draft)
@@ -292,7 +297,10 @@ def apply(parsed: ParsedFile, *, user=None) -> ImportResult:
         assumption_set = current
     created, updated = [], []
     for entry in parsed.scenarios:
-        _, was_created = Scenario.objects.update_or_create(
+        write = (
+            Scenario.objects.get_or_create if keep_existing_scenarios else Scenario.objects.update_or_create
+        )
+        _, was_created = write(
             name=entry.name,
             defaults={
                 "assumption_set": assumption_set,

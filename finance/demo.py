@@ -3,7 +3,8 @@
 The plan's numbers are placeholders, each with a note saying so and where the
 real figure should come from. Its start month is moved to three months
 before today, so the demo's daily metrics (the last 90 days) give actuals to
-compare. Seeding twice changes nothing.
+compare. Seeding only adds what is missing: a plan, scenario or forecast that
+is already there is left as the team left it.
 """
 
 import datetime as dt
@@ -38,7 +39,7 @@ def seed_demo(stdout=None, today: dt.date | None = None) -> None:
     if AssumptionSet.objects.filter(name=data["name"]).exists():
         write(f"finance: {data['name']} already there")
     else:
-        result = apply(parse(data))
+        result = apply(parse(data), keep_existing_scenarios=True)
         write(f"finance: {result.assumption_set} with scenarios {', '.join(result.scenarios_created)}")
     if not ForecastRun.objects.exists():
         result = forecast_and_report(produced_by="seed_demo")

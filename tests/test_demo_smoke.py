@@ -33,6 +33,13 @@ def test_the_demo_migrates_seeds_and_serves_a_working_admin(tmp_path):
     seeded = run("seed_demo")
     assert seeded.returncode == 0, seeded.stderr
     password = re.search(r"password '([^']+)'", seeded.stdout).group(1)
+    # Seeding again (make demo a second time) keeps the password and prints it again, last.
+    again = run("seed_demo")
+    assert again.returncode == 0, again.stderr
+    assert (
+        again.stdout.strip().splitlines()[-1] == f"demo admin unchanged: user 'admin' password '{password}'"
+    )
+    assert (tmp_path / ".demo-admin-password").read_text().strip() == password
 
     port = free_port()
     server = subprocess.Popen(

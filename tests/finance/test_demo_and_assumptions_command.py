@@ -98,3 +98,17 @@ def test_assumptions_export_names_an_unknown_set(make_set):
     make_set()
     with pytest.raises(CommandError, match="no assumption set 'Nope' version any; known: Plan"):
         run("assumptions", "export", "Nope")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_seeding_keeps_a_scenario_of_the_same_name_as_the_team_left_it(make_set, make_scenario):
+    own = make_set("Our plan")
+    make_scenario("Base", own, {"cac": {"value": "150", "notes": "our figure"}}, description="ours")
+    run("seed_finance_demo")
+    base = Scenario.objects.get(name="Base")
+    assert (base.assumption_set, base.description, base.overrides) == (
+        own,
+        "ours",
+        {"cac": {"value": "150", "notes": "our figure"}},
+    )
+    assert set(Scenario.objects.values_list("name", flat=True)) == {"Base", "Optimistic", "Conservative"}

@@ -1,41 +1,42 @@
-import secrets
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from bizops.backlog_files import import_dir
+from bizops.demo_admin import default_password_file, ensure_admin
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "backlog"
 
 
 class Command(BaseCommand):
-    help = "Seed the demo: an admin user (printed with a fresh password) and the sample backlog."
+    help = (
+        "Seed the demo: an admin user (printed with its password) and the sample backlog. "
+        "Seeding again adds what is missing and keeps every edit, the admin password included."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
-        parser.add_argument("--password", help="Default: a new random password, printed.")
+        parser.add_argument(
+            "--password", help="Set this password. Default: a new random one for a new user, kept after."
+        )
+        parser.add_argument(
+            "--password-file",
+            type=Path,
+            help="Where the password is kept to print again "
+            "(default: .demo-admin-password next to the SQLite database; none on other databases).",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
             raise CommandError("seed_demo is for the demo database; refusing with DEBUG off on PostgreSQL")
-        password = options["password"] or secrets.token_urlsafe(12)
-        user, created = get_user_model().objects.get_or_create(
-            username=options["username"], defaults={"email": "admin@example.com"}
-        )
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        result = import_dir(FIXTURES)
+        password_file = options["password_file"] or default_password_file()
+        admin = ensure_admin(options["username"], password=options["password"], password_file=password_file)
+        result = import_dir(FIXTURES, create_only=True)
         self.stdout.write(
-            f"backlog: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+            f"backlog: {result.created} created, {result.kept} already there (kept as they are)"
         )
         call_command("seed_finance_demo", stdout=self.stdout)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"demo admin {'created' if created else 'password reset'}: "
-                f"user {user.username!r} password {password!r}"
-            )
-        )
+        # Last, so the person sees how to log in without scrolling back.
+        self.stdout.write(self.style.SUCCESS(admin.line(password_file)))

@@ -30,8 +30,9 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
-	$(DEMO_ENV) $(PY) manage.py seed_demo
 	$(DEMO_ENV) $(PY) manage.py run_pipeline --sandbox --days 90
+	@# Seeded after the pipeline: the first forecast has actuals, and the admin's password is the last thing printed.
+	$(DEMO_ENV) $(PY) manage.py seed_demo
 	@echo "Serving http://127.0.0.1:8000/ (Ctrl-C to stop)"
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

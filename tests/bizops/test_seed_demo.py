@@ -16,6 +16,12 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def demo_settings(settings):
+    # seed_demo refuses PostgreSQL with DEBUG off (a production database).
+    settings.DEBUG = True
+
+
 def seed(*args) -> list[str]:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)

@@ -6,7 +6,9 @@ import shlex
 import subprocess
 import sys
 
-from tests.deploy.conftest import image_env, is_pip_step
+import yaml
+
+from tests.deploy.conftest import ROOT, image_env, is_pip_step
 
 
 def test_the_pip_step_installs_what_the_tests_run_with(dockerfile, image):
@@ -53,3 +55,13 @@ def test_check_deploy_reports_no_issues_with_production_settings(dockerfile, ima
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues" in done.stdout
+
+
+def test_compose_runs_the_tested_image_command_in_production_mode():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    web = services["web"]
+    assert "command" not in web  # the image's CMD: what test_production starts
+    assert web["build"] == "."
+    assert web["environment"]["DEBUG"] == "0"
+    for name in ("web", "worker", "beat", "migrate"):
+        assert services[name]["image"] == web["image"]  # one image for all

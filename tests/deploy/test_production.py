@@ -34,10 +34,11 @@ def free_port() -> int:
 
 def bound_to(command: list[str], address: str) -> list[str]:
     """The command with its --bind address replaced (the container's 0.0.0.0:8000)."""
-    for flag in ("--bind", "-b"):
-        if flag in command:
-            at = command.index(flag) + 1
-            return [*command[:at], address, *command[at + 1 :]]
+    for at, word in enumerate(command):
+        if word in ("--bind", "-b"):
+            return [*command[: at + 1], address, *command[at + 2 :]]
+        if word.startswith("--bind="):
+            return [*command[:at], f"--bind={address}", *command[at + 1 :]]
     pytest.fail(f"the Dockerfile's command binds no address: {command}")
 
 

@@ -21,10 +21,21 @@ def _database() -> bool:
         return False
 
 
+# Load balancers probe every few seconds from several places: a write per hit
+# would be a steady stream of cache writes (rows and their culling with the
+# database cache). So every hit reads the probe key and only a missing one is
+# written, at most once per CACHE_PROBE_SECONDS across all processes; a cache
+# that stops taking writes still shows as failing within that time.
+CACHE_PROBE_KEY = "bizops:health"
+CACHE_PROBE_SECONDS = 60
+
+
 def _cache() -> bool:
     try:
-        cache.set("bizops:health", "ok", 10)
-        return cache.get("bizops:health") == "ok"
+        if cache.get(CACHE_PROBE_KEY) == "ok":
+            return True
+        cache.set(CACHE_PROBE_KEY, "ok", CACHE_PROBE_SECONDS)
+        return cache.get(CACHE_PROBE_KEY) == "ok"
     except Exception:  # any backend failure means "not working"; the reason is not shown
         return False
 

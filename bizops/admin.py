@@ -11,6 +11,7 @@ from bizops.history import change_log
 from bizops.markdown import render_markdown
 from bizops.models import BacklogTicket, Report
 from bizops.resources import BacklogTicketResource
+from bizops.spreadsheet import SpreadsheetSafeExportAdmin
 
 admin.site.site_header = "bizops"
 admin.site.site_title = "bizops"
@@ -30,7 +31,7 @@ def _move_action(status: str):
 
 
 @admin.register(BacklogTicket)
-class BacklogTicketAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class BacklogTicketAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
     class Media:
         css = {"all": ["bizops/markdown.css"]}
 

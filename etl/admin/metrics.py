@@ -3,13 +3,20 @@
 from django.contrib import admin
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.resources import ModelResource
 
+from bizops.spreadsheet import SpreadsheetSafeExportAdmin, SpreadsheetSafeResource
 from etl.metrics.fx_import import FxRateResource
 from etl.models import DailyMetric, FxRate
 
 
+class DailyMetricResource(SpreadsheetSafeResource, ModelResource):
+    class Meta:
+        model = DailyMetric
+
+
 @admin.register(FxRate)
-class FxRateAdmin(ImportExportModelAdmin):
+class FxRateAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin):
     resource_classes = [FxRateResource]
     formats = [CSV, XLSX, JSON]
     list_display = ["day", "currency", "rate"]
@@ -22,9 +29,10 @@ class FxRateAdmin(ImportExportModelAdmin):
 
 
 @admin.register(DailyMetric)
-class DailyMetricAdmin(ExportMixin, admin.ModelAdmin):
+class DailyMetricAdmin(SpreadsheetSafeExportAdmin, ExportMixin, admin.ModelAdmin):
     """Derived rows: recomputed by ``compute_metrics``, never edited by hand."""
 
+    resource_classes = [DailyMetricResource]
     formats = [CSV, XLSX, JSON]
     list_display = [
         "date",

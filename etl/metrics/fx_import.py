@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from bizops.spreadsheet import SpreadsheetSafeResource
 from etl.models import FxRate
 
 
@@ -56,7 +57,7 @@ class RateWidget(widgets.Widget):
         return "" if value is None else str(value)
 
 
-class FxRateResource(resources.ModelResource):
+class FxRateResource(SpreadsheetSafeResource, resources.ModelResource):
     day = fields.Field(attribute="day", column_name="day", widget=DayWidget())
     currency = fields.Field(attribute="currency", column_name="currency", widget=CurrencyWidget())
     rate = fields.Field(attribute="rate", column_name="rate", widget=RateWidget())

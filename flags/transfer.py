@@ -10,7 +10,8 @@ from flags.resources import FlagResource, FlagsJSON, dataset_from_rows
 
 
 def export_flags(path: Path) -> int:
-    dataset = FlagResource().export()
+    # CSV cells are escaped for spreadsheets (bizops.spreadsheet); JSON keeps text as stored.
+    dataset = FlagResource().export(spreadsheet=path.suffix == ".csv")
     if path.suffix == ".csv":
         path.write_text(dataset.csv, encoding="utf-8")
     else:

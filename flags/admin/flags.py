@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from bizops.admin_actions import set_field_action
 from bizops.history import change_log
+from bizops.spreadsheet import SpreadsheetSafeExportAdmin
 from flags import conditions
 from flags.admin.forms import JSON_OVERRIDES
 from flags.history import revert
@@ -54,7 +55,7 @@ def _set_enabled(enabled: bool):
 
 
 @admin.register(Flag)
-class FlagAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class FlagAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [FlagResource]
     formats = [CSV, JSON]
     formfield_overrides = JSON_OVERRIDES

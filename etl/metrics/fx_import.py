@@ -54,7 +54,10 @@ class RateWidget(widgets.Widget):
         return rate
 
     def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
+        if value is None:
+            return ""
+        # XLSX (django-import-export passes force_native_type) gets a numeric cell, CSV the exact digits.
+        return value if kwargs.get("force_native_type") else str(value)
 
 
 class FxRateResource(SpreadsheetSafeResource, resources.ModelResource):

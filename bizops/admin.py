@@ -3,7 +3,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.formats.base_formats import JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from bizops.admin_actions import set_field_action
@@ -11,7 +11,7 @@ from bizops.history import change_log
 from bizops.markdown import render_markdown
 from bizops.models import BacklogTicket, Report
 from bizops.resources import BacklogTicketResource
-from bizops.spreadsheet import SpreadsheetSafeExportAdmin
+from bizops.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin
 
 admin.site.site_header = "bizops"
 admin.site.site_title = "bizops"
@@ -36,7 +36,7 @@ class BacklogTicketAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, Sim
         css = {"all": ["bizops/markdown.css"]}
 
     resource_classes = [BacklogTicketResource]
-    formats = [CSV, XLSX, JSON]
+    formats = [SafeCSV, XLSX, JSON]
     list_display = ["key", "title", "priority", "status", "owner", "target_week", "due_date", "age_days"]
     list_filter = ["priority", "status", "owner", "target_week", "due_date"]
     list_select_related = ["owner"]

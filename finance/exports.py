@@ -55,7 +55,7 @@ def rows(runs: Iterable[ForecastRun]) -> Iterator[list]:
 def csv_text(runs: Iterable[ForecastRun]) -> str:
     buffer = io.StringIO()
     writer = SafeCSVWriter(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer.writeheader(HEADER)
     for row in rows(runs):
         writer.writerow(row)
     return buffer.getvalue()

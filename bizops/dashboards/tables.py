@@ -3,7 +3,7 @@
 The page, the CSV and the XLSX are rendered from the same ``Table``, so a
 download holds exactly the rows and columns on screen, each value at the
 precision shown (money and ratios to the cent, shares to a tenth of a
-percent): CSV with plain numbers (a dot for decimals, empty for "n/a"),
+percent): CSV with bare numbers (a dot for decimals, empty for "n/a"),
 XLSX with typed cells. Both go through ``bizops.spreadsheet``: text that
 would start a formula (an order named ``=HYPERLINK(...)``) is escaped.
 """
@@ -80,8 +80,6 @@ def _plain(value) -> str:
         return timezone.localtime(value).isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
     return str(value)
 
 
@@ -89,7 +87,7 @@ def as_csv(table: Table) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table.filename}.csv"'
     writer = SafeCSVWriter(response, as_text=_plain)
-    writer.writerow([column.label for column in table.columns])
+    writer.writeheader([column.label for column in table.columns])
     for row in table.rows:
         writer.writerow(table.cells(row))
     return response

@@ -2,10 +2,10 @@
 
 from django.contrib import admin
 from import_export.admin import ExportMixin, ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.formats.base_formats import JSON, XLSX
 from import_export.resources import ModelResource
 
-from bizops.spreadsheet import SpreadsheetSafeExportAdmin, SpreadsheetSafeResource
+from bizops.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin, SpreadsheetSafeResource
 from etl.metrics.fx_import import FxRateResource
 from etl.models import DailyMetric, FxRate
 
@@ -18,7 +18,7 @@ class DailyMetricResource(SpreadsheetSafeResource, ModelResource):
 @admin.register(FxRate)
 class FxRateAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin):
     resource_classes = [FxRateResource]
-    formats = [CSV, XLSX, JSON]
+    formats = [SafeCSV, XLSX, JSON]
     list_display = ["day", "currency", "rate"]
     list_filter = ["currency"]
     list_editable = ["rate"]
@@ -33,7 +33,7 @@ class DailyMetricAdmin(SpreadsheetSafeExportAdmin, ExportMixin, admin.ModelAdmin
     """Derived rows: recomputed by ``compute_metrics``, never edited by hand."""
 
     resource_classes = [DailyMetricResource]
-    formats = [CSV, XLSX, JSON]
+    formats = [SafeCSV, XLSX, JSON]
     list_display = [
         "date",
         "channel",

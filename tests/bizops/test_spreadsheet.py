@@ -17,7 +17,7 @@ HYPERLINK = '=HYPERLINK("http://x","y")'
 INJECTIONS = [HYPERLINK, "+1+1", "-1+1", "@SUM(A1)"]
 
 
-@pytest.mark.parametrize("text", [*INJECTIONS, "\t=1+1", "\r=1+1"])
+@pytest.mark.parametrize("text", [*INJECTIONS, "\t=1+1", "\r=1+1", "\n=1+1"])
 def test_text_that_could_start_a_formula_gets_an_apostrophe(text):
     assert safe_cell(text) == "'" + text
 
@@ -34,10 +34,17 @@ def test_unescaping_gives_back_exactly_what_was_escaped(text):
     assert unescape_cell(safe_cell(text)) == text
 
 
-def test_the_csv_writer_escapes_text_before_formatting_numbers():
+def test_the_csv_writer_quotes_and_escapes_text_and_writes_numbers_bare():
     buffer = io.StringIO()
-    SafeCSVWriter(buffer, lineterminator="\n").writerow(["-1+1", Decimal("-12.50"), None])
-    assert buffer.getvalue() == "'-1+1,-12.50,\n"
+    writer = SafeCSVWriter(buffer, lineterminator="\n")
+    writer.writeheader(["name", "amount", "rate", "count", "note"])
+    writer.writerow(["-1+1", Decimal("-12.50"), Decimal("0E-8"), -3, None])
+    writer.writerow(['x;=1+2";=1+2', Decimal("12.5"), 0.5, 0, "plain"])
+    assert buffer.getvalue().splitlines() == [
+        "name,amount,rate,count,note",
+        '"\'-1+1",-12.50,0.00000000,-3,""',
+        '"x;=1+2"";=1+2",12.5,0.5,0,"plain"',
+    ]
 
 
 def test_an_xlsx_row_holds_text_cells_and_numeric_cells():
@@ -74,7 +81,9 @@ def injected_ticket(db):
 
 
 def test_the_backlog_csv_export_prefixes_formula_text(admin_client, injected_ticket):
-    rows = list(csv.DictReader(io.StringIO(export_backlog(admin_client, "csv").decode())))
+    body = export_backlog(admin_client, "csv").decode()
+    assert '"\'=HYPERLINK(""http://x"",""y"")"' in body
+    rows = list(csv.DictReader(io.StringIO(body)))
     assert [rows[0][name] for name in ("title", "kpi", "signal_30d", "acceptance_criteria")] == [
         "'" + text for text in INJECTIONS
     ]
@@ -126,9 +135,10 @@ def losing_day(db):
 
 
 def test_negative_numbers_stay_plain_numbers_in_the_daily_metrics_csv(admin_client, losing_day):
-    rows = list(csv.DictReader(io.StringIO(export_daily_metrics(admin_client, "csv").decode())))
+    body = export_daily_metrics(admin_client, "csv").decode()
+    assert body.splitlines()[1] == "-12.5000"
+    rows = list(csv.DictReader(io.StringIO(body)))
     assert Decimal(rows[0]["cm3"]) == Decimal("-12.5")
-    assert rows[0]["cm3"].startswith("-12.5")
 
 
 def test_negative_numbers_stay_numeric_cells_in_the_daily_metrics_xlsx(admin_client, losing_day):

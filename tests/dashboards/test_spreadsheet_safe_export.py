@@ -35,8 +35,10 @@ def download(client, fmt: str):
 def test_the_orders_csv_prefixes_formula_names_and_keeps_negative_numbers_plain(
     admin_client, injected_orders
 ):
-    rows = list(csv.DictReader(io.StringIO(download(admin_client, "csv").decode())))
+    body = download(admin_client, "csv").decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
     assert [row["Order"] for row in rows] == ["'" + name for name in INJECTIONS]
+    assert ",-12.50," in body.splitlines()[1]
     assert {row["Gross - discounts"] for row in rows} == {"-12.50"}
 
 

@@ -29,7 +29,9 @@ def losing_plan(make_set, make_scenario):
 
 def test_the_csv_prefixes_formula_names_and_keeps_negative_numbers_plain(losing_plan, tmp_path):
     call_command("forecast", "--export", str(tmp_path), stdout=io.StringIO())
-    rows = list(csv.DictReader((tmp_path / "finance_model.csv").read_text().splitlines()))
+    lines = (tmp_path / "finance_model.csv").read_text().splitlines()
+    assert lines[1].startswith('"\'=HYPERLINK(""http://x"",""y"")","\'@SUM(A1)",1,')
+    rows = list(csv.DictReader(lines))
     assert [row["scenario"] for row in rows[::12]] == ["'" + name for name in SCENARIOS]
     assert {row["assumption_set"] for row in rows} == {"'" + SET_NAME}
     first = rows[0]

@@ -29,9 +29,11 @@ def exported_rows(text: str) -> dict[str, dict]:
 def test_the_csv_export_prefixes_formula_text_and_keeps_numbers(injected_flags, tmp_path):
     path = tmp_path / "flags.csv"
     call_command("flags", "export", str(path))
-    rows = exported_rows(path.read_text())
+    text = path.read_text()
+    rows = exported_rows(text)
     assert [rows[f"injected-{n}"]["description"] for n in range(4)] == ["'" + text for text in INJECTIONS]
     assert rows["negative"]["default_value"] == "-12.5"
+    assert '"negative","Discount",True,100,"release","","number",-12.5,"[]"' in text
 
 
 def test_an_exported_csv_imports_back_to_the_same_descriptions(injected_flags, tmp_path):

@@ -3,7 +3,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.formats.base_formats import JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from bizops.admin_actions import set_field_action
@@ -12,6 +12,7 @@ from bizops.history import change_log
 from bizops.markdown import render_markdown
 from bizops.models import BacklogTicket, Report
 from bizops.resources import BacklogTicketResource
+from bizops.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin
 
 admin.site.site_header = "bizops"
 admin.site.site_title = "bizops"
@@ -31,13 +32,13 @@ def _move_action(status: str):
 
 
 @admin.register(BacklogTicket)
-class BacklogTicketAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class BacklogTicketAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
     class Media:
         css = {"all": ["bizops/markdown.css"]}
 
     form = BacklogTicketForm
     resource_classes = [BacklogTicketResource]
-    formats = [CSV, XLSX, JSON]
+    formats = [SafeCSV, XLSX, JSON]
     list_display = ["key", "title", "priority", "status", "owner", "target_week", "due_date", "age_days"]
     list_filter = ["priority", "status", "owner", "target_week", "due_date"]
     list_select_related = ["owner"]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from bizops.models import BacklogTicket
+from bizops.spreadsheet import SpreadsheetSafeResource
 
 
 def normalise_choice(value: str, choices) -> str:
@@ -74,7 +75,7 @@ class UniqueKeyInFile:
         super().before_import_row(row, **kwargs)
 
 
-class BacklogTicketResource(UniqueKeyInFile, resources.ModelResource):
+class BacklogTicketResource(SpreadsheetSafeResource, UniqueKeyInFile, resources.ModelResource):
     required_columns = ("key", "title")
 
     priority = fields.Field(

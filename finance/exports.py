@@ -1,12 +1,13 @@
 """Forecast runs as ``finance_model.csv`` / ``.xlsx``: one row per scenario and month."""
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
 
 import openpyxl
 from openpyxl.styles import Font
 
+from bizops.spreadsheet import SafeCSVWriter, append_row
 from finance.engine import MONTH_COLUMNS
 from finance.models import ForecastMonth, ForecastRun
 
@@ -53,11 +54,19 @@ def rows(runs: Iterable[ForecastRun]) -> Iterator[list]:
 
 def csv_text(runs: Iterable[ForecastRun]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer = SafeCSVWriter(buffer, lineterminator="\n")
+    writer.writeheader(HEADER)
     for row in rows(runs):
-        writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerow(row)
     return buffer.getvalue()
+
+
+def _number(text):
+    """The summary keeps Decimals as JSON strings; the sheet wants numbers (a negative one is not text)."""
+    try:
+        return Decimal(text) if isinstance(text, str) else text
+    except InvalidOperation:
+        return text
 
 
 def summary_rows(runs: Iterable[ForecastRun]) -> Iterator[list]:
@@ -75,21 +84,21 @@ def summary_rows(runs: Iterable[ForecastRun]) -> Iterator[list]:
             run.cash_trough,
             summary.get("cash_trough_month"),
             run.ending_cash,
-            summary.get("ltv"),
-            summary.get("cac_payback_months"),
-            summary.get("ltv_to_cac"),
-            summary.get("churn_pct_used"),
+            _number(summary.get("ltv")),
+            _number(summary.get("cac_payback_months")),
+            _number(summary.get("ltv_to_cac")),
+            _number(summary.get("churn_pct_used")),
             summary.get("churn_floored"),
         ]
 
 
 def _sheet(book, title: str, header: list[str], data: Iterable[list]):
     sheet = book.create_sheet(title)
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in data:
-        sheet.append(row)
+        append_row(sheet, row)
     money_format = "#,##0.00"
     for column_cells in sheet.iter_cols(min_row=2):
         name = header[column_cells[0].column - 1]

@@ -18,6 +18,7 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import JSON
 
 from bizops.resources import ChoiceWidget, OwnerWidget, UniqueKeyInFile
+from bizops.spreadsheet import SpreadsheetSafeResource
 from flags.models import Flag
 
 TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
@@ -115,7 +116,7 @@ def rules_for_rollout(rollout: float) -> list[dict]:
     return [{"percentage": rollout, "value": True}]
 
 
-class FlagResource(UniqueKeyInFile, resources.ModelResource):
+class FlagResource(SpreadsheetSafeResource, UniqueKeyInFile, resources.ModelResource):
     key = fields.Field(attribute="key", column_name="key")
     description = fields.Field(attribute="description", column_name="description")
     enabled = fields.Field(attribute="enabled", column_name="enabled", widget=BooleanWidget())

@@ -6,13 +6,15 @@ from pathlib import Path
 import tablib
 from django.core.exceptions import ValidationError
 
+from bizops.spreadsheet import SafeCSV
 from flags.resources import FlagResource, FlagsJSON, dataset_from_rows
 
 
 def export_flags(path: Path) -> int:
-    dataset = FlagResource().export()
+    # CSV cells are escaped for spreadsheets (bizops.spreadsheet); JSON keeps text as stored.
+    dataset = FlagResource().export(spreadsheet=path.suffix == ".csv")
     if path.suffix == ".csv":
-        path.write_text(dataset.csv, encoding="utf-8")
+        path.write_text(SafeCSV().export_data(dataset), encoding="utf-8")
     else:
         path.write_text(FlagsJSON().export_data(dataset), encoding="utf-8")
     return len(dataset)

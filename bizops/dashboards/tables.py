@@ -3,11 +3,11 @@
 The page, the CSV and the XLSX are rendered from the same ``Table``, so a
 download holds exactly the rows and columns on screen, each value at the
 precision shown (money and ratios to the cent, shares to a tenth of a
-percent): CSV with plain numbers (a dot for decimals, empty for "n/a"),
-XLSX with typed cells.
+percent): CSV with bare numbers (a dot for decimals, empty for "n/a"),
+XLSX with typed cells. Both go through ``bizops.spreadsheet``: text that
+would start a formula (an order named ``=HYPERLINK(...)``) is escaped.
 """
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+
+from bizops.spreadsheet import SafeCSVWriter, append_row
 
 # How a column's values are shown: money, int, number (x.xx), ratio (x.xx), share (percent),
 # change (a share shown signed), text, date, datetime.
@@ -78,18 +80,16 @@ def _plain(value) -> str:
         return timezone.localtime(value).isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
     return str(value)
 
 
 def as_csv(table: Table) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table.filename}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([column.label for column in table.columns])
+    writer = SafeCSVWriter(response, as_text=_plain)
+    writer.writeheader([column.label for column in table.columns])
     for row in table.rows:
-        writer.writerow([_plain(value) for value in table.cells(row)])
+        writer.writerow(table.cells(row))
     return response
 
 
@@ -100,7 +100,7 @@ def as_xlsx(table: Table) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.title = table.title[:31]
-    sheet.append([column.label for column in table.columns])
+    append_row(sheet, [column.label for column in table.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
@@ -109,7 +109,7 @@ def as_xlsx(table: Table) -> HttpResponse:
             if isinstance(value, datetime):
                 value = timezone.localtime(value).replace(tzinfo=None)
             values.append(value)
-        sheet.append(values)
+        append_row(sheet, values)
     for index, column in enumerate(table.columns, start=1):
         number_format = XLSX_FORMATS.get(column.kind)
         if number_format:

@@ -2,16 +2,23 @@
 
 from django.contrib import admin
 from import_export.admin import ExportMixin, ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.formats.base_formats import JSON, XLSX
+from import_export.resources import ModelResource
 
+from bizops.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin, SpreadsheetSafeResource
 from etl.metrics.fx_import import FxRateResource
 from etl.models import DailyMetric, FxRate
 
 
+class DailyMetricResource(SpreadsheetSafeResource, ModelResource):
+    class Meta:
+        model = DailyMetric
+
+
 @admin.register(FxRate)
-class FxRateAdmin(ImportExportModelAdmin):
+class FxRateAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin):
     resource_classes = [FxRateResource]
-    formats = [CSV, XLSX, JSON]
+    formats = [SafeCSV, XLSX, JSON]
     list_display = ["day", "currency", "rate"]
     list_filter = ["currency"]
     list_editable = ["rate"]
@@ -22,10 +29,11 @@ class FxRateAdmin(ImportExportModelAdmin):
 
 
 @admin.register(DailyMetric)
-class DailyMetricAdmin(ExportMixin, admin.ModelAdmin):
+class DailyMetricAdmin(SpreadsheetSafeExportAdmin, ExportMixin, admin.ModelAdmin):
     """Derived rows: recomputed by ``compute_metrics``, never edited by hand."""
 
-    formats = [CSV, XLSX, JSON]
+    resource_classes = [DailyMetricResource]
+    formats = [SafeCSV, XLSX, JSON]
     list_display = [
         "date",
         "channel",

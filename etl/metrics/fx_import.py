@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from bizops.spreadsheet import SpreadsheetSafeResource
 from etl.models import FxRate
 
 
@@ -53,10 +54,13 @@ class RateWidget(widgets.Widget):
         return rate
 
     def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
+        if value is None:
+            return ""
+        # XLSX (django-import-export passes force_native_type) gets a numeric cell, CSV the exact digits.
+        return value if kwargs.get("force_native_type") else str(value)
 
 
-class FxRateResource(resources.ModelResource):
+class FxRateResource(SpreadsheetSafeResource, resources.ModelResource):
     day = fields.Field(attribute="day", column_name="day", widget=DayWidget())
     currency = fields.Field(attribute="currency", column_name="currency", widget=CurrencyWidget())
     rate = fields.Field(attribute="rate", column_name="rate", widget=RateWidget())

@@ -6,11 +6,12 @@ from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, JSON
+from import_export.formats.base_formats import JSON
 from simple_history.admin import SimpleHistoryAdmin
 
 from bizops.admin_actions import set_field_action
 from bizops.history import change_log
+from bizops.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin
 from flags import conditions
 from flags.admin.forms import JSON_OVERRIDES
 from flags.history import revert
@@ -54,9 +55,9 @@ def _set_enabled(enabled: bool):
 
 
 @admin.register(Flag)
-class FlagAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class FlagAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [FlagResource]
-    formats = [CSV, JSON]
+    formats = [SafeCSV, JSON]
     formfield_overrides = JSON_OVERRIDES
     list_display = ["key", "kind", "enabled", "summary", "owner", "last_evaluated_at", "stale_why"]
     list_filter = ["kind", "enabled", StaleFilter, "value_type", "owner"]

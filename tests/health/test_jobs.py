@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError
+from django.utils import timezone
 
 from health.jobs import JobSkipped, current_run, track_job
 from health.locks import job_lock
@@ -38,7 +39,7 @@ def test_a_job_that_raises_is_recorded_as_failed_and_still_raises(monkeypatch):
 
 def test_a_second_run_while_the_first_holds_the_lock_is_skipped():
     with (
-        track_job("tests.locked", trigger="beat"),
+        track_job("tests.locked", trigger="beat") as first,
         pytest.raises(JobSkipped),
         track_job("tests.locked", trigger="command"),
     ):
@@ -46,7 +47,10 @@ def test_a_second_run_while_the_first_holds_the_lock_is_skipped():
     statuses = sorted(JobRun.objects.filter(job="tests.locked").values_list("status", flat=True))
     assert statuses == ["skipped", "succeeded"]
     skipped = JobRun.objects.get(job="tests.locked", status="skipped")
-    assert skipped.error == "skipped: another run of tests.locked holds the lock"
+    since = timezone.localtime(first.run.started_at)
+    assert skipped.error == (
+        f"skipped: tests.locked is already running (run #{first.run.pk} since {since:%Y-%m-%d %H:%M:%S %Z})"
+    )
 
 
 def test_the_lock_is_released_after_a_failure():

@@ -154,7 +154,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # Namespace of job locks (Redis keys, advisory lock ids, cache keys).
-JOB_LOCK_PREFIX = "bizops"
+JOB_LOCK_PREFIX = _env("JOB_LOCK_PREFIX", default="bizops")
 # A job's lock outlives a killed holder by at most JOB_LOCK_TTL seconds; a live
 # holder renews it every JOB_LOCK_HEARTBEAT seconds (Redis, database cache).
 JOB_LOCK_TTL = _env("JOB_LOCK_TTL", cast=int, default=60)

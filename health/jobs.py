@@ -19,7 +19,7 @@ called from inside a job may report progress with ``current_run()``.
 import contextvars
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.utils import timezone
@@ -116,6 +116,7 @@ def track_job(
     lock: bool = True,
     lock_ttl: int | None = None,
     wait: float = 0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[RunHandle]:
     if not lock:
         with _recorded(job, trigger, task_id, locked=False) as handle:
@@ -132,6 +133,9 @@ def track_job(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
+        if on_wait:
+            on_wait(f"waiting up to {remaining:.0f} s: {skip_message(job).removeprefix('skipped: ')}")
+            on_wait = None  # once
         time.sleep(min(LOCK_POLL_SECONDS, remaining))
     now = timezone.now()
     run = JobRun.objects.create(

@@ -110,7 +110,9 @@ class JobCommand(BaseCommand):
         job = self.get_job_name(*args, **options)
         wait = options.pop("wait", 0)
         try:
-            with track_job(job, trigger=JobRun.Trigger.COMMAND, lock=self.job_lock, wait=wait) as run:
+            with track_job(
+                job, trigger=JobRun.Trigger.COMMAND, lock=self.job_lock, wait=wait, on_wait=self.stdout.write
+            ) as run:
                 return self.run_job(run, *args, **options)
         except JobSkipped as skipped:
             raise skipped_error(skipped.run.error) from None

@@ -128,3 +128,13 @@ def test_an_unrenewed_cache_lock_lapses_after_its_ttl(transactional_db, settings
         time.sleep(0.05)
     with locks.job_lock("tests.lapse") as acquired:
         assert acquired
+
+
+def test_a_heartbeat_not_below_the_ttl_stops_start_up_in_one_line():
+    from tests.bizops.test_settings import PRODUCTION_ENV, manage
+
+    result = manage("check", env={**PRODUCTION_ENV, "JOB_LOCK_TTL": "20", "JOB_LOCK_HEARTBEAT": "20"})
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "bizops: configuration error: JOB_LOCK_HEARTBEAT=20 must be above 0 and below JOB_LOCK_TTL=20"
+    ]

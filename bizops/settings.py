@@ -154,7 +154,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # Namespace of job locks (Redis keys, advisory lock ids, cache keys).
-JOB_LOCK_PREFIX = "bizops"
+JOB_LOCK_PREFIX = _env("JOB_LOCK_PREFIX", default="bizops")
+# A job's lock outlives a killed holder by at most JOB_LOCK_TTL seconds; a live
+# holder renews it every JOB_LOCK_HEARTBEAT seconds (Redis, database cache).
+JOB_LOCK_TTL = _env("JOB_LOCK_TTL", cast=int, default=60)
+JOB_LOCK_HEARTBEAT = _env("JOB_LOCK_HEARTBEAT", cast=int, default=20)
+if not 0 < JOB_LOCK_HEARTBEAT < JOB_LOCK_TTL:
+    _fail(f"JOB_LOCK_HEARTBEAT={JOB_LOCK_HEARTBEAT} must be above 0 and below JOB_LOCK_TTL={JOB_LOCK_TTL}")
 # How long job run history is kept (days) by the nightly prune.
 JOB_RUN_RETENTION_DAYS = _env("JOB_RUN_RETENTION_DAYS", cast=int, default=180)
 

@@ -6,7 +6,10 @@
 
 A job that raises is recorded as failed, with its error (secrets masked), and
 the exception propagates. When another run holds the job's lock, the run is
-recorded as skipped and ``JobSkipped`` is raised before the block starts.
+recorded as skipped and ``JobSkipped`` is raised before the block starts
+(after waiting up to ``wait`` seconds for the lock, if asked). A run whose
+process died is marked abandoned by the next run to take the lock (see
+``health.abandoned``); if it finishes after all, it stays abandoned.
 
 Celery tasks get this for free through ``job_task`` (a ``shared_task`` whose
 base is ``JobTask``), management commands through ``JobCommand``. Plain logic
@@ -14,16 +17,23 @@ called from inside a job may report progress with ``current_run()``.
 """
 
 import contextvars
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.utils import timezone
 
 from bizops.redaction import redact
+from health.abandoned import abandon_runs_of
 from health.locks import job_lock
 from health.models import JobRun
 
+logger = logging.getLogger(__name__)
+
 ERROR_MAX_LENGTH = 2000
+#: Seconds between two tries for a busy lock when waiting for it.
+LOCK_POLL_SECONDS = 1.0
 
 _current: contextvars.ContextVar["RunHandle | None"] = contextvars.ContextVar("current_job_run", default=None)
 
@@ -67,11 +77,34 @@ def format_error(exc: BaseException) -> str:
 
 
 def _finish(run: JobRun, status: str, error: str = "") -> None:
-    run.status = status
     run.finished_at = timezone.now()
     run.duration = run.finished_at - run.started_at
-    run.error = error
-    run.save()
+    fields = {
+        "status": status,
+        "finished_at": run.finished_at,
+        "duration": run.duration,
+        "error": error,
+        "rows_read": run.rows_read,
+        "rows_written": run.rows_written,
+        "detail": run.detail,
+    }
+    # Compare-and-set: a run marked abandoned (its lock lapsed, so another run
+    # may have overlapped it) stays abandoned; its late outcome is only noted.
+    if JobRun.objects.filter(pk=run.pk, status=JobRun.Status.RUNNING).update(**fields):
+        run.status, run.error = status, error
+        return
+    run.detail["finished_late"] = {"status": status, "error": error, "at": run.finished_at.isoformat()}
+    JobRun.objects.filter(pk=run.pk).update(detail=run.detail)
+    run.refresh_from_db(fields=["status", "error", "finished_at", "duration"])
+    logger.warning("job run #%s (%s) ended %s after being marked %s", run.pk, run.job, status, run.status)
+
+
+def skip_message(job: str) -> str:
+    holder = JobRun.objects.running_locked().for_job(job).order_by("-started_at").first()
+    if holder is None:
+        return f"skipped: {job} is already running (its run is starting)"
+    since = timezone.localtime(holder.started_at)
+    return f"skipped: {job} is already running (run #{holder.pk} since {since:%Y-%m-%d %H:%M:%S %Z})"
 
 
 @contextmanager
@@ -82,32 +115,45 @@ def track_job(
     task_id: str = "",
     lock: bool = True,
     lock_ttl: int | None = None,
+    wait: float = 0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[RunHandle]:
     if not lock:
-        with _recorded(job, trigger, task_id) as handle:
+        with _recorded(job, trigger, task_id, locked=False) as handle:
             yield handle
         return
-    with job_lock(job, lock_ttl) as acquired:
-        if not acquired:
-            now = timezone.now()
-            run = JobRun.objects.create(
-                job=job,
-                trigger=trigger,
-                task_id=task_id,
-                status=JobRun.Status.SKIPPED,
-                started_at=now,
-                finished_at=now,
-                duration=now - now,
-                error=f"skipped: another run of {job} holds the lock",
-            )
-            raise JobSkipped(run)
-        with _recorded(job, trigger, task_id) as handle:
-            yield handle
+    deadline = time.monotonic() + wait
+    while True:
+        with job_lock(job, lock_ttl) as acquired:
+            if acquired:
+                abandon_runs_of(job, before=timezone.now())
+                with _recorded(job, trigger, task_id) as handle:
+                    yield handle
+                return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        if on_wait:
+            on_wait(f"waiting up to {remaining:.0f} s: {skip_message(job).removeprefix('skipped: ')}")
+            on_wait = None  # once
+        time.sleep(min(LOCK_POLL_SECONDS, remaining))
+    now = timezone.now()
+    run = JobRun.objects.create(
+        job=job,
+        trigger=trigger,
+        task_id=task_id,
+        status=JobRun.Status.SKIPPED,
+        started_at=now,
+        finished_at=now,
+        duration=now - now,
+        error=skip_message(job),
+    )
+    raise JobSkipped(run)
 
 
 @contextmanager
-def _recorded(job: str, trigger: str, task_id: str) -> Iterator[RunHandle]:
-    handle = RunHandle(JobRun.objects.create(job=job, trigger=trigger, task_id=task_id))
+def _recorded(job: str, trigger: str, task_id: str, *, locked: bool = True) -> Iterator[RunHandle]:
+    handle = RunHandle(JobRun.objects.create(job=job, trigger=trigger, task_id=task_id, locked=locked))
     token = _current.set(handle)
     try:
         yield handle

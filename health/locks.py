@@ -1,26 +1,30 @@
-"""An expiring lock per job, so two runs of one job never overlap.
+"""A lock per job that lives only as long as its holder, so two runs of one job
+never overlap and a killed run does not block the next one for long.
 
 Backends, in order of preference:
-- Redis (``REDIS_URL`` set): ``SET key token NX PX ttl``, released by a
-  compare-and-delete script so a run never frees a lock it no longer holds;
-- PostgreSQL: a session advisory lock, released at the end or when the
-  connection dies (no expiry needed);
-- otherwise Django's cache (the database cache by default): ``cache.add``.
+- Redis (``REDIS_URL`` set): redis-py's ``Lock`` (a token checked on release
+  and on renewal), with a short TTL (``JOB_LOCK_TTL``) that a heartbeat thread
+  renews every ``JOB_LOCK_HEARTBEAT`` seconds while the job runs: a killed
+  process stops renewing and its lock lapses within the TTL;
+- PostgreSQL: a session advisory lock, freed by the server when the holder
+  releases it or its connection dies (no expiry needed);
+- otherwise Django's cache (the database cache by default): ``cache.add``
+  with the same short expiry, renewed by the heartbeat.
 """
 
 import hashlib
+import logging
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
+logger = logging.getLogger(__name__)
+
 # A fixed first key, so our advisory locks cannot collide with another user's.
 _ADVISORY_NAMESPACE = 0x6A6F62  # "job"
 
@@ -29,37 +33,125 @@ def _key(name: str) -> str:
     return f"{settings.JOB_LOCK_PREFIX}:joblock:{name}"
 
 
-def default_ttl() -> int:
-    """Seconds a lock lives: longer than the longest a task may run."""
-    return settings.CELERY_TASK_TIME_LIMIT + 60
+def _backend() -> str:
+    if settings.REDIS_URL:
+        return "redis"
+    return "postgres" if connection.vendor == "postgresql" else "cache"
 
 
 @contextmanager
-def job_lock(name: str, ttl: int | None = None) -> Iterator[bool]:
-    """Hold the lock for ``name`` while the block runs; yields False if it is taken."""
-    ttl = ttl or default_ttl()
-    if settings.REDIS_URL:
-        lock = _redis_lock
-    elif connection.vendor == "postgresql":
-        lock = _advisory_lock
-    else:
-        lock = _cache_lock
+def job_lock(name: str, ttl: float | None = None) -> Iterator[bool]:
+    """Hold the lock for ``name`` while the block runs; yields False if it is taken.
+
+    ``ttl`` (seconds, default ``JOB_LOCK_TTL``) is how long the lock outlives a
+    holder that stopped renewing it; the holder renews it every
+    ``JOB_LOCK_HEARTBEAT`` seconds (at most a third of the TTL).
+    """
+    ttl = ttl or settings.JOB_LOCK_TTL
+    lock = {"redis": _redis_lock, "postgres": _advisory_lock, "cache": _cache_lock}[_backend()]
     with lock(name, ttl) as acquired:
         yield acquired
 
 
-@contextmanager
-def _redis_lock(name: str, ttl: int) -> Iterator[bool]:
+def is_held(name: str) -> bool:
+    """Whether some live holder has the lock for ``name`` (read only, takes nothing)."""
+    backend = _backend()
+    if backend == "redis":
+        return bool(_redis_client().exists(_key(name)))
+    if backend == "postgres":
+        if advisory_key(name) in _held_here():
+            return True
+        # Reading pg_locks rather than trying the lock: a peek must never refuse a real run.
+        classid, objid = _ADVISORY_NAMESPACE, advisory_key(name) & 0xFFFFFFFF
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                " AND classid = %s AND objid = %s AND objsubid = 2)",
+                [classid, objid],
+            )
+            return cursor.fetchone()[0]
+    return cache.get(_key(name)) is not None
+
+
+class Heartbeat:
+    """A daemon thread calling ``renew`` every ``interval`` seconds until stopped or lost.
+
+    ``renew`` returns False when the lock is no longer ours (it lapsed and
+    another run took it): renewing stops and a warning is logged.
+    """
+
+    def __init__(self, name: str, renew: Callable[[], bool], interval: float):
+        self.name, self.renew, self.interval = name, renew, interval
+        self.stopped = threading.Event()
+        self.lost = False
+        self.thread = threading.Thread(target=self._beat, name=f"joblock-heartbeat:{name}", daemon=True)
+
+    def _beat(self) -> None:
+        try:
+            self._renew_until_stopped()
+        finally:
+            connections.close_all()  # this thread's own connections (the database cache)
+
+    def _renew_until_stopped(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                if self.renew():
+                    continue
+            except Exception as exc:  # a broken connection: try again next beat
+                logger.warning("job lock %s: renewal failed (%s); retrying", self.name, type(exc).__name__)
+                continue
+            self.lost = True
+            logger.warning("job lock %s: lost before the run ended; another run may overlap it", self.name)
+            return
+
+    @contextmanager
+    def running(self) -> Iterator["Heartbeat"]:
+        self.thread.start()
+        try:
+            yield self
+        finally:
+            self.stopped.set()
+            self.thread.join()
+
+
+def heartbeat_interval(ttl: float) -> float:
+    return min(settings.JOB_LOCK_HEARTBEAT, ttl / 3)
+
+
+def _redis_client():
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    token = uuid.uuid4().hex
-    acquired = bool(client.set(_key(name), token, nx=True, px=ttl * 1000))
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+@contextmanager
+def _redis_lock(name: str, ttl: float) -> Iterator[bool]:
+    from redis.exceptions import LockError
+
+    client = _redis_client()
+    # thread_local=False: the heartbeat thread renews with this same token.
+    lock = client.lock(_key(name), timeout=ttl, thread_local=False)
     try:
-        yield acquired
+        if not lock.acquire(blocking=False):
+            yield False
+            return
+
+        def renew() -> bool:
+            try:
+                return bool(lock.reacquire())
+            except LockError:
+                return False
+
+        try:
+            with Heartbeat(name, renew, heartbeat_interval(ttl)).running():
+                yield True
+        finally:
+            try:
+                lock.release()  # compare-and-delete: never frees a lock another run took
+            except LockError:
+                logger.warning("job lock %s: had lapsed before release", name)
     finally:
-        if acquired:
-            client.eval(_RELEASE, 1, _key(name), token)
         client.close()
 
 
@@ -68,12 +160,16 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def _held_here() -> set[int]:
+    return connection.__dict__.setdefault("_bizops_advisory_locks", set())
+
+
 @contextmanager
-def _advisory_lock(name: str, ttl: int) -> Iterator[bool]:
+def _advisory_lock(name: str, ttl: float) -> Iterator[bool]:
     key = advisory_key(name)
     # PostgreSQL grants a session a lock it already holds (they stack), so a
     # nested run in this same connection is refused here.
-    held = connection.__dict__.setdefault("_bizops_advisory_locks", set())
+    held = _held_here()
     if key in held:
         yield False
         return
@@ -92,11 +188,22 @@ def _advisory_lock(name: str, ttl: int) -> Iterator[bool]:
 
 
 @contextmanager
-def _cache_lock(name: str, ttl: int) -> Iterator[bool]:
-    token = uuid.uuid4().hex
-    acquired = cache.add(_key(name), token, ttl)
+def _cache_lock(name: str, ttl: float) -> Iterator[bool]:
+    key, token = _key(name), uuid.uuid4().hex
+    if not cache.add(key, token, ttl):
+        yield False
+        return
+
+    # Django's cache has no compare-and-set: get-then-touch and get-then-delete
+    # leave a window of one round trip. The heartbeat keeps the entry from
+    # lapsing while we hold it, so another run can only be in that window
+    # after we lost the lock anyway; Redis is the backend for production.
+    def renew() -> bool:
+        return cache.get(key) == token and cache.touch(key, ttl)
+
     try:
-        yield acquired
+        with Heartbeat(name, renew, heartbeat_interval(ttl)).running():
+            yield True
     finally:
-        if acquired and cache.get(_key(name)) == token:
-            cache.delete(_key(name))
+        if cache.get(key) == token:
+            cache.delete(key)

@@ -11,6 +11,10 @@ class JobRunQuerySet(models.QuerySet):
     def succeeded(self) -> "JobRunQuerySet":
         return self.filter(status=JobRun.Status.SUCCEEDED)
 
+    def running_locked(self) -> "JobRunQuerySet":
+        """Runs that say they are running and held their job's lock when they started."""
+        return self.filter(status=JobRun.Status.RUNNING, locked=True)
+
     def older_than(self, days: int) -> "JobRunQuerySet":
         return self.filter(started_at__lt=timezone.now() - timedelta(days=days))
 
@@ -28,6 +32,8 @@ class JobRun(models.Model):
         SUCCEEDED = "succeeded"
         FAILED = "failed"
         SKIPPED = "skipped"
+        # Its process died (killed, worker lost) while running: the lock lapsed, the run never finished.
+        ABANDONED = "abandoned"
 
     job = models.CharField(max_length=100)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
@@ -39,6 +45,7 @@ class JobRun(models.Model):
     rows_written = models.PositiveBigIntegerField(default=0)
     error = models.TextField(blank=True, help_text="Short error message, secrets masked.")
     task_id = models.CharField("Celery task id", max_length=255, blank=True)
+    locked = models.BooleanField(default=True, help_text="Ran holding the job's lock.")
     detail = models.JSONField(default=dict, blank=True, help_text="Job-specific notes.")
 
     objects = JobRunQuerySet.as_manager()

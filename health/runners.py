@@ -8,11 +8,44 @@ class Command(JobCommand):
     def run_job(self, run, **options): ...
 """
 
+from argparse import ArgumentTypeError
+
 from celery import Task, shared_task
 from django.core.management.base import BaseCommand, CommandError
 
 from health.jobs import JobSkipped, format_error, track_job
 from health.models import JobRun
+
+#: Exit status of a command refused by the job lock: nothing ran.
+SKIPPED_EXIT_STATUS = 3
+#: Seconds ``--wait`` without a value waits for the lock.
+DEFAULT_WAIT_SECONDS = 3600
+
+
+def seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number < float("inf"):
+        raise ArgumentTypeError(f"{value!r} is not a number of seconds")
+    return number
+
+
+def add_wait_argument(parser) -> None:
+    parser.add_argument(
+        "--wait",
+        nargs="?",
+        type=seconds,
+        const=DEFAULT_WAIT_SECONDS,
+        default=0,
+        metavar="SECONDS",
+        help=f"If the job is running, wait up to SECONDS (default {DEFAULT_WAIT_SECONDS}) for the lock.",
+    )
+
+
+def skipped_error(message: str) -> CommandError:
+    return CommandError(message, returncode=SKIPPED_EXIT_STATUS)
 
 
 def trigger_for(request) -> str:
@@ -38,7 +71,8 @@ class JobTask(Task):
                     run.add(read=result.get("rows_read", 0), written=result.get("rows_written", 0))
                 return result
         except JobSkipped as skipped:
-            return {"status": JobRun.Status.SKIPPED, "job_run": skipped.run.pk}
+            # Nothing ran: the result says so, with who holds the job (the run's error).
+            return {"status": JobRun.Status.SKIPPED, "job_run": skipped.run.pk, "error": skipped.run.error}
 
 
 def job_task(*args, **options):
@@ -51,8 +85,10 @@ class JobCommand(BaseCommand):
     """A management command whose ``run_job`` is recorded as a ``JobRun``.
 
     A failure is recorded and turned into a ``CommandError`` (exit status 1)
-    whose message names the problem; a run refused by the lock says so and
-    exits 0, since nothing went wrong.
+    whose message names the problem. A run refused by the lock exits with
+    status 3 (``SKIPPED_EXIT_STATUS``) and the line "skipped: <job> is already
+    running (run #N since ...)", so a CI step does not pass when nothing ran;
+    ``--wait [SECONDS]`` first waits that long for the lock.
     """
 
     job_name: str = ""
@@ -64,13 +100,22 @@ class JobCommand(BaseCommand):
     def get_job_name(self, *args, **options) -> str:
         return self.job_name
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        if self.job_lock:
+            add_wait_argument(parser)
+        return parser
+
     def handle(self, *args, **options):
         job = self.get_job_name(*args, **options)
+        wait = options.pop("wait", 0)
         try:
-            with track_job(job, trigger=JobRun.Trigger.COMMAND, lock=self.job_lock) as run:
+            with track_job(
+                job, trigger=JobRun.Trigger.COMMAND, lock=self.job_lock, wait=wait, on_wait=self.stdout.write
+            ) as run:
                 return self.run_job(run, *args, **options)
         except JobSkipped as skipped:
-            self.stderr.write(f"{job}: {skipped.run.error}")
+            raise skipped_error(skipped.run.error) from None
         except CommandError:
             raise
         except Exception as exc:

@@ -6,7 +6,9 @@ registered checks, and writes one ``Report`` (kind ``health``). Figures:
 - on-time share = registered jobs whose last success is within their interval
   plus grace / registered jobs;
 - success rate = succeeded runs / (succeeded + failed runs) in the window
-  (skipped runs are neither: another run held the lock);
+  (skipped runs are neither: another run held the lock; abandoned runs, whose
+  process died, count as failed). Runs left "running" by a dead process are
+  marked abandoned first (``health.abandoned.mark_abandoned``);
 - score = 100 x on-time share x success rate, rounded; "n/a" with no runs.
 """
 
@@ -20,9 +22,12 @@ from django.utils import timezone
 
 from bizops.models import Report
 from health import registry
+from health.abandoned import mark_abandoned
 from health.jobs import current_run
 from health.models import JobRun
 from health.registry import Finding, Severity
+
+FAILURES = [JobRun.Status.FAILED, JobRun.Status.ABANDONED]
 
 
 @dataclass
@@ -78,6 +83,7 @@ def _p95(durations: list[timedelta]) -> float | None:
 
 
 def run_sweep(days: int = 7) -> Sweep:
+    mark_abandoned()
     end = timezone.now()
     sweep = Sweep(start=end - timedelta(days=days), end=end)
     specs = registry.jobs()
@@ -87,7 +93,7 @@ def run_sweep(days: int = 7) -> Sweep:
         row["job"]: row
         for row in window.values("job").annotate(
             succeeded=Count("id", filter=Q(status=JobRun.Status.SUCCEEDED)),
-            failed=Count("id", filter=Q(status=JobRun.Status.FAILED)),
+            failed=Count("id", filter=Q(status__in=FAILURES)),
             skipped=Count("id", filter=Q(status=JobRun.Status.SKIPPED)),
         )
     }
@@ -101,9 +107,7 @@ def run_sweep(days: int = 7) -> Sweep:
     for job, duration in window.filter(status=JobRun.Status.SUCCEEDED).values_list("job", "duration"):
         durations.setdefault(job, []).append(duration)
     last_errors = {}
-    for job, error in (
-        window.filter(status=JobRun.Status.FAILED).order_by("started_at").values_list("job", "error")
-    ):
+    for job, error in window.filter(status__in=FAILURES).order_by("started_at").values_list("job", "error"):
         last_errors[job] = error
 
     running = current_run()
@@ -132,7 +136,7 @@ def run_sweep(days: int = 7) -> Sweep:
                 Severity.ERROR,
                 f"run {run.pk} has been 'running' since {timezone.localtime(run.started_at):%Y-%m-%d %H:%M}, "
                 "longer than any task may run",
-                "the worker was probably killed; check the worker log, then delete or mark the run",
+                "its process still holds the job's lock, so it may be hung; check the worker log and stop it",
             )
         )
     for check in registry.checks().values():
@@ -190,7 +194,8 @@ def render(sweep: Sweep) -> str:
         f"x success rate {_percent(sweep.success_rate)})",
         "",
         "On-time share: registered jobs whose last success is within their interval plus grace. "
-        "Success rate: succeeded / (succeeded + failed) runs in the window; skipped runs are not counted.",
+        "Success rate: succeeded / (succeeded + failed) runs in the window; skipped runs are not counted, "
+        "abandoned runs (their process died) count as failed.",
         "",
         "## Jobs",
         "",

@@ -52,11 +52,15 @@ def test_the_demo_migrates_seeds_and_serves_a_working_admin(tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         session = requests.Session()
-        for _ in range(100):
+        deadline = time.monotonic() + 60
+        while True:
             try:
                 login = session.get(f"{base}/", timeout=2)
                 break
             except requests.ConnectionError:
+                # Not listening yet: poll until it is, or fail saying why.
+                assert server.poll() is None, "runserver exited before answering"
+                assert time.monotonic() < deadline, "runserver did not answer within 60 s"
                 time.sleep(0.2)
         assert login.status_code == 200
         assert login.url.endswith("/admin/login/?next=/admin/")

@@ -22,6 +22,7 @@ KINDS = {
     "meta_usage": "a normal Meta answer whose usage headers say 90% used",
     "tiktok_40100": "TikTok code 40100 (QPS limit) in an HTTP 200",
     "shopify_throttled": "empty Shopify's cost bucket, so the query is THROTTLED",
+    "hold": "hold the request until released (handle.release() or POST /_sandbox/release), then answer",
 }
 PROVIDERS = {"any", "meta", "tiktok", "shopify", "download"}
 

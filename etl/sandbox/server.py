@@ -7,7 +7,16 @@
 
 Control endpoints: ``POST /_sandbox/faults`` (JSON fault, see
 ``etl.sandbox.faults``), ``DELETE /_sandbox/faults``, ``GET /_sandbox/stats``,
-``POST /_sandbox/bucket`` ({"maximum": .., "restore_rate": ..}).
+``POST /_sandbox/bucket`` ({"maximum": .., "restore_rate": ..}),
+``POST /_sandbox/release`` (lets requests held by a ``hold`` fault go on).
+
+A ``hold`` fault lets a test act while a client is inside a request:
+
+    handle.inject("hold", provider="meta")
+    ...start the pull...
+    assert handle.wait_until_held(timeout=30)
+    ...the pull is mid-request...
+    handle.release()
 """
 
 import json
@@ -23,6 +32,9 @@ from etl.sandbox.replies import Reply
 from etl.sandbox.shopify_api import LeakyBucket, ShopifyApi
 
 SHOP = "bizops-demo"
+# A held request gives up waiting after this long, so a test that never
+# releases it cannot hang the server for good.
+HOLD_LIMIT_SECONDS = 300
 TOKEN = "sandbox-token-not-a-secret"  # noqa: S105 (the sandbox accepts any token)
 
 
@@ -37,6 +49,24 @@ class Sandbox:
         self.counts: dict[str, int] = {}
         self.statuses: dict[str, int] = {}
         self.token_in_url = 0
+        self.held = 0
+        self.entered = threading.Event()
+        self.released = threading.Event()
+
+    def arm_hold(self) -> None:
+        self.entered.clear()
+        self.released.clear()
+
+    def hold(self) -> None:
+        """Block this request until released (or the hold limit passes)."""
+        with self.lock:
+            self.held += 1
+        self.entered.set()
+        try:
+            self.released.wait(HOLD_LIMIT_SECONDS)
+        finally:
+            with self.lock:
+                self.held -= 1
 
     def count(self, provider: str, status: int) -> None:
         with self.lock:
@@ -50,6 +80,7 @@ class Sandbox:
                 "requests": dict(self.counts),
                 "statuses": dict(self.statuses),
                 "token_in_url": self.token_in_url,
+                "held": self.held,
                 "shopify_throttled": self.bucket.throttled,
                 "shopify_points_spent": self.bucket.spent,
                 "bucket": self.bucket.status(),
@@ -97,6 +128,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.box.token_in_url += 1
         one_shot = self.headers.get("X-Sandbox-Fault") or query.pop("sandbox_fault", None)
         fault = self.box.faults.take(provider, path, one_shot)
+        if fault and fault.kind == "hold":
+            self.box.hold()
         reply = self.generic_fault(fault)
         if reply is None:
             reply = self.route(provider, path, query, body, fault)
@@ -135,10 +168,17 @@ class Handler(BaseHTTPRequestHandler):
         box = self.box
         try:
             if path == "/_sandbox/faults" and method == "POST":
-                box.faults.add(Fault(**json.loads(body or b"{}")))
+                fault = Fault(**json.loads(body or b"{}"))
+                if fault.kind == "hold":
+                    box.arm_hold()
+                box.faults.add(fault)
                 return Reply(201, {"faults": box.faults.describe()})
+            if path == "/_sandbox/release" and method == "POST":
+                box.released.set()
+                return Reply(200, {"released": True})
             if path == "/_sandbox/faults" and method == "DELETE":
                 box.faults.clear()
+                box.released.set()
                 return Reply(200, {"faults": []})
             if path == "/_sandbox/bucket" and method == "POST":
                 settings = json.loads(body or b"{}")
@@ -182,11 +222,23 @@ class SandboxHandle:
 
     def inject(self, kind: str, **options) -> Fault:
         fault = Fault(kind, **options)
+        if kind == "hold":
+            self.box.arm_hold()
         self.box.faults.add(fault)
         return fault
 
+    def wait_until_held(self, timeout: float) -> bool:
+        """True once a request is held by a ``hold`` fault (False if none came in ``timeout`` s)."""
+        return self.box.entered.wait(timeout)
+
+    def release(self) -> None:
+        """Let every request held by a ``hold`` fault go on (and any later one through)."""
+        self.box.released.set()
+
     def clear_faults(self) -> None:
+        # Releases held requests too: a test that fails midway must not leave one hanging.
         self.box.faults.clear()
+        self.box.released.set()
 
     def stats(self) -> dict:
         return self.box.stats()
@@ -211,6 +263,7 @@ class SandboxHandle:
         }
 
     def stop(self) -> None:
+        self.box.released.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)

@@ -54,12 +54,15 @@ def test_a_task_pulls_under_its_job_name_with_iso_dates(etl_settings):
 
 
 def test_a_second_pull_of_one_source_is_skipped_while_the_first_runs(etl_settings):
-    with track_job("etl.pull_meta", trigger=JobRun.Trigger.MANUAL):
+    with track_job("etl.pull_meta", trigger=JobRun.Trigger.MANUAL) as first:
         skipped = pull_meta.delay().get()
-        out = StringIO()
-        call_command("etl_pull", "meta", stdout=out, stderr=out)
+        with pytest.raises(CommandError) as caught:
+            call_command("etl_pull", "meta", stdout=StringIO())
     assert skipped["status"] == "skipped"
-    assert "meta: skipped, skipped: another run of etl.pull_meta holds the lock" in out.getvalue()
+    assert caught.value.returncode == 3
+    assert str(caught.value).startswith(
+        f"etl_pull: meta: skipped: etl.pull_meta is already running (run #{first.run.pk} since "
+    )
     assert not AdInsightDaily.objects.exists()
     assert JobRun.objects.filter(job="etl.pull_meta", status="skipped").count() == 2
 

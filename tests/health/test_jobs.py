@@ -1,12 +1,18 @@
 """The shared job wrapper: every run recorded, failures kept, overlaps refused."""
 
-import pytest
-from django.core.management import CommandError
+import threading
+from io import StringIO
 
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from health.abandoned import abandon, mark_abandoned
 from health.jobs import JobSkipped, current_run, track_job
 from health.locks import job_lock
 from health.models import JobRun
-from health.runners import JobCommand
+from health.runners import SKIPPED_EXIT_STATUS, JobCommand
 from health.tasks import prune_job_runs
 from tests.factories import JobRunFactory
 
@@ -38,7 +44,7 @@ def test_a_job_that_raises_is_recorded_as_failed_and_still_raises(monkeypatch):
 
 def test_a_second_run_while_the_first_holds_the_lock_is_skipped():
     with (
-        track_job("tests.locked", trigger="beat"),
+        track_job("tests.locked", trigger="beat") as first,
         pytest.raises(JobSkipped),
         track_job("tests.locked", trigger="command"),
     ):
@@ -46,7 +52,10 @@ def test_a_second_run_while_the_first_holds_the_lock_is_skipped():
     statuses = sorted(JobRun.objects.filter(job="tests.locked").values_list("status", flat=True))
     assert statuses == ["skipped", "succeeded"]
     skipped = JobRun.objects.get(job="tests.locked", status="skipped")
-    assert skipped.error == "skipped: another run of tests.locked holds the lock"
+    since = timezone.localtime(first.run.started_at)
+    assert skipped.error == (
+        f"skipped: tests.locked is already running (run #{first.run.pk} since {since:%Y-%m-%d %H:%M:%S %Z})"
+    )
 
 
 def test_the_lock_is_released_after_a_failure():
@@ -85,6 +94,7 @@ def test_a_celery_task_refused_by_the_lock_returns_skipped():
     with job_lock("health.prune_job_runs"):
         result = prune_job_runs.apply().get()
     assert result["status"] == "skipped"
+    assert result["error"] == "skipped: health.prune_job_runs is already running (its run is starting)"
     assert JobRun.objects.get(job="health.prune_job_runs").status == "skipped"
 
 
@@ -107,3 +117,105 @@ def test_a_failing_command_exits_with_a_message_naming_the_problem():
             verbosity=1,
         )
     assert JobRun.objects.get(job="tests.command").status == "failed"
+
+
+class HoldingCommand(JobCommand):
+    job_name = "tests.held"
+
+    def run_job(self, run, *args, **options):
+        run.add(written=1)
+        self.stdout.write("ran")
+
+
+def test_a_command_refused_by_the_lock_exits_3_saying_who_holds_the_job():
+    with track_job("tests.held", trigger="beat") as holder, pytest.raises(CommandError) as caught:
+        call_command(HoldingCommand(), stdout=StringIO())
+    since = timezone.localtime(holder.run.started_at)
+    assert str(caught.value) == (
+        f"skipped: tests.held is already running (run #{holder.run.pk} since {since:%Y-%m-%d %H:%M:%S %Z})"
+    )
+    assert caught.value.returncode == SKIPPED_EXIT_STATUS == 3
+    assert JobRun.objects.filter(job="tests.held", status="skipped").count() == 1
+
+
+class Announcing(StringIO):
+    """Command output that tells the test when the command starts waiting."""
+
+    def __init__(self):
+        super().__init__()
+        self.waiting = threading.Event()
+
+    def write(self, text):
+        if text.startswith("waiting up to "):
+            self.waiting.set()
+        return super().write(text)
+
+
+def test_a_command_with_wait_runs_once_the_holder_ends(transactional_db):
+    out, outcome = Announcing(), {}
+
+    def waiter():
+        try:
+            call_command(HoldingCommand(), "--wait", "60", stdout=out)
+            outcome["ok"] = True
+        except BaseException as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    with track_job("tests.held", trigger="beat") as holder:
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        assert out.waiting.wait(timeout=60), "the command never started waiting"
+        assert JobRun.objects.filter(job="tests.held").count() == 1  # nothing ran yet
+    thread.join(timeout=60)
+    assert outcome == {"ok": True}
+    assert f"tests.held is already running (run #{holder.run.pk} since " in out.getvalue()
+    assert "ran" in out.getvalue()
+    statuses = list(JobRun.objects.filter(job="tests.held").order_by("pk").values_list("status", flat=True))
+    assert statuses == ["succeeded", "succeeded"]
+
+
+def test_wait_refuses_a_value_that_is_not_seconds():
+    with pytest.raises(CommandError, match="'soon' is not a number of seconds"):
+        call_command(HoldingCommand(), "--wait", "soon")
+
+
+def test_a_new_run_marks_runs_its_lock_shows_are_dead_as_abandoned():
+    dead = JobRunFactory(job="tests.crashed", status="running", locked=True)
+    unlocked = JobRunFactory(job="tests.crashed", status="running", locked=False)
+    with track_job("tests.crashed", trigger="beat") as run:
+        pass
+    dead.refresh_from_db()
+    unlocked.refresh_from_db()
+    assert dead.status == "abandoned" and dead.error.startswith("abandoned: its process stopped")
+    assert unlocked.status == "running"  # ran without the lock: the lock says nothing about it
+    assert JobRun.objects.get(pk=run.run.pk).status == "succeeded"
+
+
+def test_a_run_marked_abandoned_stays_abandoned_when_it_finishes_late():
+    with track_job("tests.late", trigger="beat") as run:
+        run.add(written=5)
+        # Its lock lapsed (a long pause) and the sweep saw it free.
+        assert abandon(JobRun.objects.filter(pk=run.run.pk)) == 1
+    recorded = JobRun.objects.get(pk=run.run.pk)
+    assert recorded.status == "abandoned"
+    assert recorded.detail["finished_late"]["status"] == "succeeded"
+    assert recorded.error.startswith("abandoned:")
+
+
+def test_abandoning_a_run_that_already_finished_changes_nothing():
+    with track_job("tests.done", trigger="beat") as run:
+        pass
+    assert abandon(JobRun.objects.filter(pk=run.run.pk)) == 0
+    assert JobRun.objects.get(pk=run.run.pk).status == "succeeded"
+
+
+def test_mark_abandoned_leaves_runs_whose_lock_is_held():
+    alive = JobRunFactory(job="tests.alive", status="running")
+    dead = JobRunFactory(job="tests.dead", status="running")
+    with job_lock("tests.alive"):
+        assert mark_abandoned() == 1
+    alive.refresh_from_db()
+    dead.refresh_from_db()
+    assert (alive.status, dead.status) == ("running", "abandoned")

@@ -1,5 +1,7 @@
 """The job lock on each backend: Redis, PostgreSQL advisory locks, the database cache."""
 
+import time
+
 import pytest
 from django.db import connection
 
@@ -83,3 +85,56 @@ def test_the_cache_lock_is_used_without_redis_or_postgres(settings, monkeypatch)
     monkeypatch.setattr(locks, "_cache_lock", lambda name, ttl: used.append(name) or original(name, ttl))
     assert_exclusive("tests.cache")
     assert "tests.cache" in used
+
+
+def assert_the_heartbeat_keeps_the_lock_past_its_ttl(name: str, settings, ttl: float) -> None:
+    settings.JOB_LOCK_TTL, settings.JOB_LOCK_HEARTBEAT = ttl, ttl / 5
+    with locks.job_lock(name) as acquired:
+        assert acquired
+        # Three TTLs go by: without renewal the lock would have lapsed twice over.
+        deadline = time.monotonic() + 3 * settings.JOB_LOCK_TTL
+        while time.monotonic() < deadline:
+            assert locks.is_held(name)
+            with locks.job_lock(name) as second:
+                assert second is False
+            time.sleep(0.05)
+    assert not locks.is_held(name)
+
+
+@pytest.mark.redis
+def test_the_heartbeat_keeps_a_long_jobs_redis_lock_past_its_ttl(settings):
+    settings.REDIS_URL = redis_url()
+    assert_the_heartbeat_keeps_the_lock_past_its_ttl("tests.heartbeat", settings, ttl=0.6)
+
+
+def test_the_heartbeat_keeps_a_long_jobs_cache_lock_past_its_ttl(transactional_db, settings, monkeypatch):
+    settings.REDIS_URL = ""
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    # The database cache keeps expiry times to the second: a TTL of a few seconds.
+    assert_the_heartbeat_keeps_the_lock_past_its_ttl("tests.heartbeat_cache", settings, ttl=2)
+
+
+def test_an_unrenewed_cache_lock_lapses_after_its_ttl(transactional_db, settings, monkeypatch):
+    settings.REDIS_URL = ""
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    from django.core.cache import cache
+
+    # A holder that was killed: its entry is there, nobody renews it.
+    cache.add(locks._key("tests.lapse"), "dead-holder", 1)
+    assert locks.is_held("tests.lapse")
+    deadline = time.monotonic() + 10
+    while locks.is_held("tests.lapse"):
+        assert time.monotonic() < deadline, "the lock never lapsed"
+        time.sleep(0.05)
+    with locks.job_lock("tests.lapse") as acquired:
+        assert acquired
+
+
+def test_a_heartbeat_not_below_the_ttl_stops_start_up_in_one_line():
+    from tests.bizops.test_settings import PRODUCTION_ENV, manage
+
+    result = manage("check", env={**PRODUCTION_ENV, "JOB_LOCK_TTL": "20", "JOB_LOCK_HEARTBEAT": "20"})
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "bizops: configuration error: JOB_LOCK_HEARTBEAT=20 must be above 0 and below JOB_LOCK_TTL=20"
+    ]

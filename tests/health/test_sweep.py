@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from bizops.models import Report
 from health import registry
+from health.locks import job_lock
 from health.sweep import run_sweep, write_report
 from tests.factories import JobRunFactory
 
@@ -58,10 +59,25 @@ def test_it_names_overdue_failed_and_stuck_jobs_with_a_fix(only_these_jobs, sett
         status="running",
         started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60),
     )
-    messages = {(f.severity, f.message.split(";")[0].split(":")[0]) for f in run_sweep().findings}
+    # Its process is alive (it holds the job's lock) but has run too long: hung.
+    with job_lock("a.daily"):
+        findings = run_sweep().findings
+    messages = {(f.severity, f.message.split(";")[0].split(":")[0]) for f in findings}
     assert ("error", "overdue") in messages
     assert ("warning", "1 failed run(s)") in messages
-    assert any(f.severity == "error" and "has been 'running'" in f.message for f in run_sweep().findings)
+    assert any(f.severity == "error" and "has been 'running'" in f.message for f in findings)
+
+
+def test_the_sweep_marks_a_run_whose_lock_is_free_abandoned_and_counts_it_failed(only_these_jobs):
+    only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1)))
+    run("a.daily", "succeeded", 5)
+    dead = JobRunFactory(job="a.daily", status="running", started_at=timezone.now() - timedelta(hours=1))
+    sweep = run_sweep()
+    dead.refresh_from_db()
+    assert dead.status == "abandoned" and dead.error.startswith("abandoned: its process stopped")
+    assert dead.finished_at is not None
+    assert (sweep.jobs[0].succeeded, sweep.jobs[0].failed) == (1, 1)
+    assert not any("has been 'running'" in f.message for f in sweep.findings)
 
 
 def test_registered_checks_run_in_the_sweep(only_these_jobs, monkeypatch):

@@ -1,4 +1,8 @@
-"""``manage.py etl_pull {meta,tiktok,shopify,all} [--since] [--until] [--full-refresh] [--dry-run]``."""
+"""``manage.py etl_pull {meta,tiktok,shopify,all} [--since] [--until] [--full-refresh] [--dry-run] [--wait]``.
+
+Exit status: 0 when every source ran, 1 when one failed, 3 when none failed
+but one was skipped because another run of it held the lock.
+"""
 
 from datetime import date
 
@@ -9,6 +13,7 @@ from etl.errors import EtlError
 from etl.pull import pull_source
 from health.jobs import JobSkipped, format_error, track_job
 from health.models import JobRun
+from health.runners import add_wait_argument, skipped_error
 
 
 def day(value: str) -> date:
@@ -27,16 +32,19 @@ class Command(BaseCommand):
         parser.add_argument("--until", type=day, help="Last day (inclusive), YYYY-MM-DD.")
         parser.add_argument("--full-refresh", action="store_true", help="Ignore the saved cursor.")
         parser.add_argument("--dry-run", action="store_true", help="Fetch and count, write nothing.")
+        add_wait_argument(parser)
 
     def handle(self, *args, **options):
         sources = SOURCES if options["source"] == "all" else (options["source"],)
-        summaries, failed = [], []
+        summaries, failed, skipped_sources = [], [], []
         for source in sources:
             job = f"etl.pull_{source}"
             try:
                 # The same job name and lock as the Celery task: a command and a
                 # scheduled pull of one source never run at once.
-                with track_job(job, trigger=JobRun.Trigger.COMMAND) as run:
+                with track_job(
+                    job, trigger=JobRun.Trigger.COMMAND, wait=options["wait"], on_wait=self.stdout.write
+                ) as run:
                     result = pull_source(
                         source,
                         since=options["since"],
@@ -55,7 +63,8 @@ class Command(BaseCommand):
                     )
                 summaries.append(result.summary())
             except JobSkipped as skipped:
-                summaries.append(f"{source}: skipped, {skipped.run.error}")
+                skipped_sources.append(source)
+                summaries.append(f"{source}: {skipped.run.error}")
             except EtlError as exc:
                 failed.append(source)
                 summaries.append(f"{source}: FAILED, {exc}")
@@ -65,4 +74,6 @@ class Command(BaseCommand):
         line = "etl_pull: " + "; ".join(summaries)
         if failed:
             raise CommandError(line)
+        if skipped_sources:
+            raise skipped_error(line)
         self.stdout.write(self.style.SUCCESS(line))

@@ -7,6 +7,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from bizops.admin_actions import set_field_action
+from bizops.admin_imports import LimitedImportMixin
 from bizops.history import change_log
 from bizops.markdown import render_markdown
 from bizops.models import BacklogTicket, Report
@@ -30,7 +31,7 @@ def _move_action(status: str):
 
 
 @admin.register(BacklogTicket)
-class BacklogTicketAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class BacklogTicketAdmin(LimitedImportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     class Media:
         css = {"all": ["bizops/markdown.css"]}
 

@@ -4,12 +4,13 @@ from django.contrib import admin
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
+from bizops.admin_imports import LimitedImportMixin
 from etl.metrics.fx_import import FxRateResource
 from etl.models import DailyMetric, FxRate
 
 
 @admin.register(FxRate)
-class FxRateAdmin(ImportExportModelAdmin):
+class FxRateAdmin(LimitedImportMixin, ImportExportModelAdmin):
     resource_classes = [FxRateResource]
     formats = [CSV, XLSX, JSON]
     list_display = ["day", "currency", "rate"]

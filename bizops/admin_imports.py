@@ -12,10 +12,17 @@ import os
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
-from import_export.formats.base_formats import JSON
+from import_export.formats.base_formats import JSON, XLSX
 from import_export.tmp_storages import CacheStorage
 
-from bizops.imports import ImportRefused, check_json_depth, check_rows, check_size, column_problem
+from bizops.imports import (
+    ImportRefused,
+    check_json_depth,
+    check_rows,
+    check_size,
+    check_xlsx_rows,
+    column_problem,
+)
 
 PREVIEW_HOURS = 1
 
@@ -42,6 +49,8 @@ def checked_format(format_class, resource_class):
 
     class Checked(format_class):
         def create_dataset(self, in_stream, **kwargs):
+            if issubclass(format_class, XLSX):
+                check_xlsx_rows(in_stream)
             if issubclass(format_class, JSON):
                 text = in_stream
                 if isinstance(text, bytes):

@@ -1,9 +1,11 @@
 """Admin imports (backlog tickets, FX rates): limits, columns and uploaded files that do not pile up."""
 
+import io
 import re
 import tempfile
 from datetime import timedelta
 
+import openpyxl
 import pytest
 import time_machine
 from django.contrib import admin
@@ -13,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bizops.admin_imports import PreviewStorage
+from bizops.imports import ImportRefused, check_xlsx_rows, human_bytes
 from bizops.models import BacklogTicket
 from etl.models import FxRate
 from tests.bizops.test_backlog_import_export import MAKERS
@@ -156,3 +159,25 @@ def test_confirming_an_expired_preview_asks_for_the_file_again(admin_client, lef
         response = confirm(admin_client, preview)
     assert "preview has expired" in response.content.decode()
     assert not FxRate.objects.exists()
+
+
+def test_a_workbook_without_a_declared_size_is_refused_one_row_past_the_limit(settings):
+    settings.IMPORT_MAX_ROWS = 3
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in [("key", "title"), *[(f"t{n}", "T") for n in range(5)], (None, None)]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(ImportRefused, match=r"^the file has more than 3 rows; at most 3 rows per import$"):
+        check_xlsx_rows(buffer.getvalue())
+
+
+def test_sizes_read_as_people_write_them():
+    assert [human_bytes(n) for n in (900, 1024, 1500, 5 * 1024 * 1024, 6_500_000)] == [
+        "900 bytes",
+        "1 KB",
+        "1.5 KB",
+        "5 MB",
+        "6.2 MB",
+    ]

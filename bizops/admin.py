@@ -7,6 +7,7 @@ from import_export.formats.base_formats import JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from bizops.admin_actions import set_field_action
+from bizops.admin_imports import LimitedImportMixin
 from bizops.forms import BacklogTicketForm
 from bizops.history import change_log
 from bizops.markdown import render_markdown
@@ -32,7 +33,9 @@ def _move_action(status: str):
 
 
 @admin.register(BacklogTicket)
-class BacklogTicketAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class BacklogTicketAdmin(
+    LimitedImportMixin, SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin
+):
     class Media:
         css = {"all": ["bizops/markdown.css"]}
 

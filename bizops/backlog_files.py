@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from bizops.imports import ImportRefused, check_rows, human_bytes, max_bytes
 from bizops.models import BacklogTicket
 from bizops.resources import normalise_choice
 
@@ -128,12 +129,21 @@ def _differs(current, new) -> bool:
 def import_dir(directory: Path, *, dry_run: bool = False, create_only: bool = False) -> ImportResult:
     """Create or update the tickets of ``directory``'s files, checked whole first.
 
+    All files or none; ImportRefused when the folder is over IMPORT_MAX_ROWS files
+    or IMPORT_MAX_BYTES.
+
     ``create_only`` (seeding) adds the tickets that are missing and leaves
     every existing one as the team left it, counted as ``kept``.
     """
     paths = sorted(Path(directory).glob("*.md"))
     if not paths:
         raise BacklogFileError([f"{directory}: no .md files"])
+    check_rows(len(paths), noun="files", what="the folder")
+    total = sum(path.stat().st_size for path in paths)
+    if total > max_bytes():
+        raise ImportRefused(
+            f"the .md files total {human_bytes(total)}; at most {human_bytes(max_bytes())} per import"
+        )
     users = {u.get_username(): u for u in get_user_model().objects.all()}
     parsed, problems, seen = [], [], {}
     for path in paths:

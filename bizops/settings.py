@@ -212,6 +212,12 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# Every file import (admin and commands) refuses larger files or more rows, naming the limit.
+IMPORT_MAX_BYTES = _env("IMPORT_MAX_BYTES", cast=int, default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = _env("IMPORT_MAX_ROWS", cast=int, default=10_000)
+# An admin import's file waits for its confirmation in the cache (shared by every web process),
+# not in a local temporary folder; it is removed when the import is refused or confirmed.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "bizops.admin_imports.PreviewStorage"
 SIMPLE_HISTORY_REVERT_DISABLED = False
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Admin pages for assumption set JSON files: upload, preview, confirm; and download."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -11,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from django.views import View
 
+from bizops.imports import ImportRefused, check_size
 from finance.assumptions_json import (
     AssumptionImportError,
     dumps,
@@ -26,7 +28,12 @@ from finance.services import ForecastInputError, run_forecasts
 from health.jobs import JobSkipped, track_job
 from health.models import JobRun
 
-MAX_UPLOAD_BYTES = 1_000_000
+
+def max_upload_bytes() -> int:
+    """IMPORT_MAX_BYTES, or less: the preview posts the file back as a form field on
+    confirmation, which Django refuses past DATA_UPLOAD_MAX_MEMORY_SIZE (the multipart
+    form sends it as is, with line ends doubled at most)."""
+    return min(settings.IMPORT_MAX_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2)
 
 
 def export_json_response(assumption_set: AssumptionSet) -> HttpResponse:
@@ -109,8 +116,10 @@ class AssumptionImportView(View):
         if not form.is_valid():
             return self._render(request, form=form)
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            return self._render(request, form=form, problems=[f"the file is over {MAX_UPLOAD_BYTES:,} bytes"])
+        try:
+            check_size(upload.size, limit=max_upload_bytes())
+        except ImportRefused as exc:
+            return self._render(request, form=UploadForm(), problems=[str(exc)], filename=upload.name)
         content = upload.read()
         try:
             parsed = parse(load_json(content))

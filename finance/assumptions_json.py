@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from bizops.imports import ImportRefused, check_rows, loads_json
 from finance.drivers import BY_NAME, NAMES, DriverError, clean_one_offs, clean_values, parse_month
 from finance.models import AssumptionSet, Scenario, clean_overrides
 from finance.versions import differences, latest, save_new_version
@@ -126,17 +127,10 @@ def dumps(data: dict) -> str:
 
 def loads(text: str | bytes) -> dict:
     """JSON with numbers read as Decimal (never float); AssumptionImportError when unreadable."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise AssumptionImportError(["the file is not UTF-8 text"]) from None
     try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise AssumptionImportError(
-            [f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
-        ) from None
+        return loads_json(text, parse_float=Decimal)
+    except ImportRefused as exc:
+        raise AssumptionImportError([str(exc)]) from None
 
 
 def _shared(raw, problems: list[str]) -> tuple[dict, dict]:
@@ -168,6 +162,12 @@ def parse(data) -> ParsedFile:
     """Check a whole file; AssumptionImportError lists every problem found."""
     if not isinstance(data, dict):
         raise AssumptionImportError(["the file must hold one JSON object"])
+    for key in ("one_off_costs", "scenarios"):
+        if isinstance(data.get(key), (list, dict)):
+            try:
+                check_rows(len(data[key]), noun="entries", what=key)
+            except ImportRefused as exc:
+                raise AssumptionImportError([str(exc)]) from None
     problems: list[str] = []
     for key in sorted(set(data) - KNOWN_KEYS):
         problems.append(f"{key}: unknown key")

@@ -20,6 +20,9 @@ COUNT = "count"
 WHOLE = "whole"
 
 DECIMAL_PLACES = {MONEY: 2, PERCENT: 3, COUNT: 2, WHOLE: 0}
+# The model fields' max_digits (finance.models); a whole number is a PositiveIntegerField.
+MAX_DIGITS = {MONEY: 14, PERCENT: 7, COUNT: 12}
+WHOLE_MAX = 2_147_483_647
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -37,6 +40,20 @@ class Driver:
     @property
     def places(self) -> int:
         return DECIMAL_PLACES[self.kind]
+
+    @property
+    def limit(self) -> Decimal:
+        """The largest value its column can store (999,999,999,999.99 for money)."""
+        if self.kind == WHOLE:
+            return Decimal(WHOLE_MAX)
+        return Decimal(10) ** (MAX_DIGITS[self.kind] - self.places) - Decimal(1).scaleb(-self.places)
+
+    def out_of_range(self, raw, value: Decimal) -> str:
+        if value > 0:
+            top = self.limit if self.maximum is None else min(self.maximum, self.limit)
+            return f"{raw} is out of range (at most {top:,})"
+        bottom = -self.limit if self.minimum is None else max(self.minimum, -self.limit)
+        return f"{raw} is out of range (at least {bottom:,})"
 
 
 DRIVERS: tuple[Driver, ...] = (
@@ -110,6 +127,9 @@ def parse_value(driver: Driver, raw) -> Decimal:
         # Floats cannot carry money exactly; JSON is read with Decimal numbers.
         raw = repr(raw)
     value = decimal(raw)
+    # Before any rounding: 1e400 has no two-place form, and the database would refuse it on save.
+    if abs(value) > driver.limit:
+        raise ValueError(driver.out_of_range(raw, value))
     if driver.kind == WHOLE and value != value.to_integral_value():
         raise ValueError(f"{raw} is not a whole number")
     if -value.as_tuple().exponent > driver.places and value != round(value, driver.places):

@@ -9,9 +9,21 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from finance.drivers import BY_NAME, DRIVERS, MONEY, PERCENT, WHOLE, DriverError, clean_one_offs, clean_values
+from finance.drivers import (
+    BY_NAME,
+    COUNT,
+    DECIMAL_PLACES,
+    DRIVERS,
+    MAX_DIGITS,
+    MONEY,
+    PERCENT,
+    WHOLE,
+    DriverError,
+    clean_one_offs,
+    clean_values,
+)
 
-MONEY_FIELD = {"max_digits": 14, "decimal_places": 2}
+MONEY_FIELD = {"max_digits": MAX_DIGITS[MONEY], "decimal_places": DECIMAL_PLACES[MONEY]}
 # Room for any valid input compounded over 36 months (a budget doubling every month).
 ROW_MONEY = {"max_digits": 30, "decimal_places": 2}
 ROW_COUNT = {"max_digits": 30, "decimal_places": 2}
@@ -29,8 +41,10 @@ def _driver_field(name: str) -> models.Field:
     if driver.kind == MONEY:
         return models.DecimalField(**MONEY_FIELD, **options)
     if driver.kind == PERCENT:
-        return models.DecimalField(max_digits=7, decimal_places=3, **options)
-    return models.DecimalField(max_digits=12, decimal_places=2, **options)
+        return models.DecimalField(
+            max_digits=MAX_DIGITS[PERCENT], decimal_places=DECIMAL_PLACES[PERCENT], **options
+        )
+    return models.DecimalField(max_digits=MAX_DIGITS[COUNT], decimal_places=DECIMAL_PLACES[COUNT], **options)
 
 
 def _range_constraints() -> list[models.CheckConstraint]:

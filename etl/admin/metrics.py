@@ -5,6 +5,7 @@ from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import JSON, XLSX
 from import_export.resources import ModelResource
 
+from bizops.admin_imports import LimitedImportMixin
 from bizops.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin, SpreadsheetSafeResource
 from etl.metrics.fx_import import FxRateResource
 from etl.models import DailyMetric, FxRate
@@ -16,7 +17,7 @@ class DailyMetricResource(SpreadsheetSafeResource, ModelResource):
 
 
 @admin.register(FxRate)
-class FxRateAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin):
+class FxRateAdmin(LimitedImportMixin, SpreadsheetSafeExportAdmin, ImportExportModelAdmin):
     resource_classes = [FxRateResource]
     formats = [SafeCSV, XLSX, JSON]
     list_display = ["day", "currency", "rate"]

@@ -1,6 +1,6 @@
 """FX rates imported from a file in the admin (CSV, XLSX, JSON), with a preview.
 
-Columns ``day`` (ISO date), ``currency`` (ISO 4217) and ``rate`` (1 unit of
+Columns ``day`` (an ISO date, YYYY-MM-DD only), ``currency`` (ISO 4217) and ``rate`` (1 unit of
 the currency in the reporting currency). A row for an existing (day,
 currency) updates its rate. A bad row (a date that is not one, an unknown
 currency shape, the reporting currency itself, a rate that is not a positive
@@ -9,7 +9,7 @@ file is rolled back.
 """
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -19,15 +19,24 @@ from import_export import fields, resources, widgets
 from bizops.spreadsheet import SpreadsheetSafeResource
 from etl.models import FxRate
 
+ISO_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 class DayWidget(widgets.Widget):
+    """An ISO date (YYYY-MM-DD) and nothing else: ``20260108`` or ``2026-01-09garbage`` are refused."""
+
     def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime):
+            return value.date()
         if isinstance(value, date):
-            return value if not hasattr(value, "date") else value.date()
+            return value
+        text = str(value or "").strip()
         try:
-            return date.fromisoformat(str(value or "").strip()[:10])
+            if ISO_DAY_RE.fullmatch(text):
+                return date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{value!r} is not a date like 2025-01-31") from None
+            pass
+        raise ValueError(f"{value!r} is not a date like 2025-01-31")
 
     def render(self, value, obj=None, **kwargs):
         return value.isoformat() if value else ""
@@ -61,6 +70,8 @@ class RateWidget(widgets.Widget):
 
 
 class FxRateResource(SpreadsheetSafeResource, resources.ModelResource):
+    required_columns = ("day", "currency", "rate")
+
     day = fields.Field(attribute="day", column_name="day", widget=DayWidget())
     currency = fields.Field(attribute="currency", column_name="currency", widget=CurrencyWidget())
     rate = fields.Field(attribute="rate", column_name="rate", widget=RateWidget())
@@ -74,12 +85,19 @@ class FxRateResource(SpreadsheetSafeResource, resources.ModelResource):
         clean_model_instances = True
 
     def before_import(self, dataset, **kwargs):
-        self._seen: set[tuple[str, str]] = set()
+        self._seen: set[tuple[date, str]] = set()
         super().before_import(dataset, **kwargs)
 
     def before_import_row(self, row, **kwargs):
-        key = (str(row.get("day", "")).strip()[:10], str(row.get("currency", "")).strip().upper())
-        if key in self._seen:
-            raise ValidationError(f"{key[1]} on {key[0]} appears twice in the file")
-        self._seen.add(key)
+        # Compared as parsed, so one day written two ways is still a repeat; a
+        # day that does not parse is reported by its own field instead.
+        try:
+            day = DayWidget().clean(row.get("day"))
+        except ValueError:
+            day = None
+        currency = str(row.get("currency", "")).strip().upper()
+        if day is not None:
+            if (day, currency) in self._seen:
+                raise ValidationError(f"{currency} on {day.isoformat()} appears twice in the file")
+            self._seen.add((day, currency))
         super().before_import_row(row, **kwargs)

@@ -138,3 +138,24 @@ def test_the_command_fails_with_the_problems_listed(tmp_path, capsys):
         call_command("backlog", "import", str(tmp_path))
     assert "READY_x.md: unknown value 'shipped'" in capsys.readouterr().err
     assert JobRun.objects.get().status == "failed"
+
+
+def test_the_command_refuses_a_folder_of_more_files_than_the_limit(tmp_path, settings):
+    settings.IMPORT_MAX_ROWS = 2
+    for n in range(3):
+        write(tmp_path, f"READY_t{n}.md", f"---\ntitle: T{n}\n---\n")
+    with pytest.raises(CommandError) as caught:
+        call_command("backlog", "import", str(tmp_path))
+    assert str(caught.value) == (
+        f"nothing imported from {tmp_path}: the folder has 3 files; at most 2 files per import"
+    )
+    assert BacklogTicket.objects.count() == 0
+
+
+def test_the_command_refuses_files_over_the_size_limit_together(tmp_path, settings):
+    settings.IMPORT_MAX_BYTES = 1024
+    write(tmp_path, "READY_a.md", "---\ntitle: A\n---\n" + "a" * 600)
+    write(tmp_path, "READY_b.md", "---\ntitle: B\n---\n" + "b" * 600)
+    with pytest.raises(CommandError, match=r": the \.md files total 1\.2 KB; at most 1 KB per import$"):
+        call_command("backlog", "import", str(tmp_path))
+    assert BacklogTicket.objects.count() == 0

@@ -1,9 +1,11 @@
 """FX rates in the admin: edited, and imported from a file with a preview."""
 
+import io
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -73,3 +75,30 @@ def test_daily_metrics_are_read_only_in_the_admin(admin_client):
     assert 'name="_save"' not in page
     assert admin_client.get(reverse("admin:etl_dailymetric_add")).status_code == 403
     assert admin_client.post(reverse("admin:etl_dailymetric_delete", args=[metric.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("day", ["20260108", "2026-01-09garbage", "2026-1-8", "2026-01-08T00:00"])
+def test_a_day_not_written_yyyy_mm_dd_is_refused_naming_the_row_and_the_value(admin_client, day):
+    # 20260108 once parsed as 2026-01-08, slipped past the repeat check and silently won.
+    response = preview(admin_client, f"day,currency,rate\n2026-01-08,CAD,0.7\n{day},CAD,0.8\n")
+    html = response.content.decode()
+    assert f"Line number: 2 - &#x27;{day}&#x27; is not a date like 2025-01-31" in html
+    assert "Confirm import" not in html
+    assert not FxRate.objects.exists()
+
+
+def test_one_day_as_a_spreadsheet_date_and_as_text_is_a_repeat(admin_client):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["day", "currency", "rate"])
+    sheet.append([datetime(2026, 1, 8), "CAD", 0.7])
+    sheet.append(["2026-01-08", "cad", 0.8])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload = SimpleUploadedFile("rates.xlsx", buffer.getvalue())
+    response = admin_client.post(
+        reverse("admin:etl_fxrate_import"), {"import_file": upload, "format": "1", "resource": "0"}
+    )
+    html = response.content.decode()
+    assert "CAD on 2026-01-08 appears twice in the file" in html
+    assert "Confirm import" not in html

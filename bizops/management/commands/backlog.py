@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from bizops.backlog_files import BacklogFileError, export_dir, import_dir
+from bizops.imports import ImportRefused
 from health.runners import JobCommand
 
 
@@ -31,6 +32,8 @@ class Command(JobCommand):
             raise CommandError(f"{directory} is not a directory")
         try:
             result = import_dir(directory, dry_run=options["dry_run"])
+        except ImportRefused as exc:
+            raise CommandError(f"nothing imported from {directory}: {exc}") from None
         except BacklogFileError as exc:
             for problem in exc.problems:
                 self.stderr.write(f"  {problem}")

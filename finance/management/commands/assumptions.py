@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from bizops.imports import ImportRefused, check_size
 from finance.assumptions_json import AssumptionImportError, dumps, export_assumption_set, import_text, plan
 from finance.models import AssumptionSet
 from health.runners import JobCommand
@@ -52,6 +53,10 @@ class Command(JobCommand):
         path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+        try:
+            check_size(path.stat().st_size)
+        except ImportRefused as exc:
+            raise CommandError(f"{path} was not imported: {exc}") from None
         try:
             parsed, result = import_text(path.read_bytes(), dry_run=options["dry_run"])
         except AssumptionImportError as exc:

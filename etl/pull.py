@@ -8,6 +8,8 @@ covered everything since the previous cursor (a manual pull of an old window
 never makes the next nightly run skip a gap), and only when the run finished
 for that account: a run that fails part way leaves the cursor where it was,
 and the next run re-reads from there (the upserts make the re-read harmless).
+A range that reaches past today is cut at today (now, for Shopify), with a
+note: a cursor in the future would keep later runs from re-reading a gap.
 """
 
 import time

@@ -1,13 +1,15 @@
 """Pulling Shopify orders: paged for incremental runs, a bulk operation for long backfills."""
 
 import zoneinfo
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from etl import conf as etl_conf
+from etl.conf import ShopifyConf
 from etl.connectors.shopify import ShopifyClient
 from etl.connectors.shopify_bulk import BulkExport, search_filter
 from etl.http import HttpClient, WaitStats
@@ -21,7 +23,14 @@ def iso(moment: datetime) -> str:
 
 
 def shopify_window(
-    now: datetime, previous: datetime | None, cfg, *, since, until, full_refresh, note
+    now: datetime,
+    previous: datetime | None,
+    cfg: ShopifyConf,
+    *,
+    since: date | None,
+    until: date | None,
+    full_refresh: bool,
+    note: Callable[[str], None],
 ) -> tuple[datetime, datetime | None]:
     """(start, end or None for "now") of the orders to read; ``end`` is never after now."""
     zone = zoneinfo.ZoneInfo(settings.REPORTING_TIMEZONE)

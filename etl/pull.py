@@ -8,6 +8,8 @@ covered everything since the previous cursor (a manual pull of an old window
 never makes the next nightly run skip a gap), and only when the run finished
 for that account: a run that fails part way leaves the cursor where it was,
 and the next run re-reads from there (the upserts make the re-read harmless).
+A range that reaches past today is cut at today (now, for Shopify), with a
+note: a cursor in the future would keep later runs from re-reading a gap.
 """
 
 import time
@@ -26,6 +28,8 @@ from etl.http import HttpClient, WaitStats
 from etl.load import load_insights, save_account
 from etl.models import AdAccount, SyncState
 
+Progress = Callable[[str], None]
+
 
 @dataclass
 class PullResult:
@@ -39,6 +43,7 @@ class PullResult:
     accounts: list[str] = field(default_factory=list)
     mode: str = "pages"
     dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic, repr=False)
 
     def take_waits(self, stats: WaitStats) -> None:
@@ -47,6 +52,11 @@ class PullResult:
             round(stats.seconds_waited, 3),
             stats.retries,
         )
+
+    def note(self, text: str, say: Progress) -> None:
+        """Something a person should know about the run: shown now, kept in the run's detail."""
+        self.notes.append(text)
+        say(f"{self.source}: note: {text}")
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -62,9 +72,6 @@ class PullResult:
             f"{self.retries} retries, "
             f"{seconds:.1f} s"
         )
-
-
-Progress = Callable[[str], None]
 
 
 def pull_source(
@@ -103,9 +110,13 @@ def ads_window(
     until: date | None,
     full: bool,
 ) -> tuple[date, date, date | None]:
-    """(start, end, the cursor as a date or None) for an ad platform pull."""
+    """(start, end, the cursor as a date or None) for an ad platform pull.
+
+    ``end`` is never after ``today``: the cursor moves to it, and a cursor in
+    the future would keep the next runs from re-reading the days they missed.
+    """
     previous = date.fromisoformat(cursor) if cursor else None
-    end = until or today
+    end = min(until or today, today)
     if since:
         start = since
     elif full or previous is None:
@@ -154,6 +165,17 @@ def pull_ads(result: PullResult, *, since, until, full_refresh, say: Progress, s
                 until=until,
                 full=full_refresh,
             )
+            if until and until > today:
+                result.note(
+                    f"--until {until} is after today in {account_id}'s time zone ({today}, "
+                    f"{record.timezone}): pulling up to {today}",
+                    say,
+                )
+            if start > end:
+                result.note(
+                    f"--since {start} is after today for {account_id} ({today}): nothing to pull", say
+                )
+                continue
             say(f"{result.source} {account_id} ({record.currency}, {record.timezone}): {start} to {end}")
             # The cursor moves with the last chunk of a run that covered everything since it,
             # so a run that fails part way leaves it where it was.

@@ -1,13 +1,15 @@
 """Pulling Shopify orders: paged for incremental runs, a bulk operation for long backfills."""
 
 import zoneinfo
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from etl import conf as etl_conf
+from etl.conf import ShopifyConf
 from etl.connectors.shopify import ShopifyClient
 from etl.connectors.shopify_bulk import BulkExport, search_filter
 from etl.http import HttpClient, WaitStats
@@ -20,20 +22,18 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) -> None:
-    cfg = etl_conf.shopify_conf()
-    stats = WaitStats()
-    http_conf = etl_conf.http_conf()
-    http = HttpClient(
-        http_conf, provider="Shopify", headers=ShopifyClient.headers(cfg), sleep=sleep, stats=stats
-    )
-    download = HttpClient(http_conf, provider="Shopify bulk download", headers={}, sleep=sleep, stats=stats)
-    client = ShopifyClient(cfg, http)
-    result.accounts.append(cfg.shop)
-    state = SyncState.objects.filter(source="shopify", account=cfg.shop).first()
-    previous = datetime.fromisoformat(state.cursor) if state and state.cursor else None
+def shopify_window(
+    now: datetime,
+    previous: datetime | None,
+    cfg: ShopifyConf,
+    *,
+    since: date | None,
+    until: date | None,
+    full_refresh: bool,
+    note: Callable[[str], None],
+) -> tuple[datetime, datetime | None]:
+    """(start, end or None for "now") of the orders to read; ``end`` is never after now."""
     zone = zoneinfo.ZoneInfo(settings.REPORTING_TIMEZONE)
-    now = timezone.now()
     if since:
         start = aware(since, zone)
     elif full_refresh or previous is None:
@@ -41,14 +41,46 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
     else:
         start = previous - timedelta(minutes=cfg.overlap_minutes)
     end = aware(until + timedelta(days=1), zone) if until else None
+    if end is not None and end > now:
+        note(f"--until {until} is in the future: pulling up to now ({iso(now)})")
+        end = None
+    return start, end
+
+
+def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) -> None:
+    cfg = etl_conf.shopify_conf()
+    result.accounts.append(cfg.shop)
+    state = SyncState.objects.filter(source="shopify", account=cfg.shop).first()
+    previous = datetime.fromisoformat(state.cursor) if state and state.cursor else None
+    now = timezone.now()
+    start, end = shopify_window(
+        now,
+        previous,
+        cfg,
+        since=since,
+        until=until,
+        full_refresh=full_refresh,
+        note=lambda text: result.note(text, say),
+    )
+    if start >= now:
+        result.note(f"--since {since} is in the future: nothing to pull", say)
+        return
+    stats = WaitStats()
+    http_conf = etl_conf.http_conf()
+    http = HttpClient(
+        http_conf, provider="Shopify", headers=ShopifyClient.headers(cfg), sleep=sleep, stats=stats
+    )
+    download = HttpClient(http_conf, provider="Shopify bulk download", headers={}, sleep=sleep, stats=stats)
+    client = ShopifyClient(cfg, http)
     # The cursor may move only if this run covers everything since it.
     contiguous = previous is None or start <= previous
     search = search_filter(iso(start), iso(end) if end else None)
     bulk = ((end or now) - start).days > cfg.bulk_threshold_days
     result.mode = "bulk" if bulk else "pages"
     say(
-        f"shopify {cfg.shop}: orders updated from {iso(start)} to {iso(end) if end else 'now'} "
-        f"({result.mode})"
+        f"shopify {cfg.shop}: orders updated since {iso(start)}"
+        + (f" and placed before {iso(end)}" if end else "")
+        + f" ({result.mode})"
     )
     high = previous
 
@@ -56,8 +88,11 @@ def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) 
         nonlocal high
         for batch in batches(records):
             result.rows_written += load_orders(cfg.shop, batch)
-            top = max(r.updated_at for r in batch)
-            high = top if high is None or top > high else high
+            # Every order updated before the range's end has been read, not every one
+            # updated after it (those placed after it): the cursor stops short of it.
+            covered = [r.updated_at for r in batch if end is None or r.updated_at < end]
+            top = max(covered, default=None)
+            high = top if high is None or (top is not None and top > high) else high
             report_progress(result)
 
     try:

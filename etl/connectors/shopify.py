@@ -4,7 +4,8 @@
   ``X-Shopify-Access-Token`` header (the REST Admin API is legacy since
   2024-10: https://shopify.dev/docs/api/admin-rest/usage/rate-limits).
 - Paging: ``orders(first, after, query: "updated_at:>=...", sortKey: UPDATED_AT)``
-  and ``pageInfo { hasNextPage endCursor }``.
+  and ``pageInfo { hasNextPage endCursor }`` (a ranged pull adds
+  ``created_at:<...``: ``etl.connectors.shopify_bulk.search_filter``).
 - Rate limit: a leaky bucket of query cost. Every answer carries
   ``extensions.cost { requestedQueryCost, actualQueryCost, throttleStatus {
   maximumAvailable, currentlyAvailable, restoreRate } }``; a query whose

@@ -31,8 +31,18 @@ BULK_TIMEOUT = 6 * 3600  # bulk queries may take hours on a large store
 
 
 def search_filter(since_iso: str, until_iso: str | None) -> str:
+    """Orders to read: changed since ``since_iso`` and, for a range, placed before ``until_iso``.
+
+    A range's figures need every order placed in it, in its current state
+    (refunded or edited since, after the range too), and every order changed in
+    it (a refund in the range on an earlier order). Each such order was placed
+    before the range's end and last updated after its start, and the search has
+    no filter on when a refund was made: an ``updated_at`` upper bound would
+    miss both an order of the range refunded later and an order refunded in
+    the range and edited again afterwards.
+    """
     text = f"updated_at:>='{since_iso}'"
-    return text + (f" AND updated_at:<'{until_iso}'" if until_iso else "")
+    return text + (f" AND created_at:<'{until_iso}'" if until_iso else "")
 
 
 class BulkExport:

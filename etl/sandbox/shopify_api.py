@@ -25,6 +25,7 @@ from decimal import Decimal
 from etl.sandbox.data import Order, SandboxData
 from etl.sandbox.faults import Fault
 from etl.sandbox.replies import Reply, page_offset, page_token
+from etl.sandbox.search import SearchError, compile_search
 
 ROUTE = re.compile(r"^/admin/api/(\d{4}-\d{2})/graphql\.json$")
 MAX_QUERY_COST = 1000
@@ -148,20 +149,10 @@ def lines_connection(order: Order, offset: int, first: int) -> dict:
     }
 
 
-def parse_search(search: str) -> tuple[str | None, str | None]:
-    since = re.search(r"updated_at:>='([^']+)'", search or "")
-    until = re.search(r"updated_at:<'([^']+)'", search or "")
-    return (since.group(1) if since else None, until.group(1) if until else None)
-
-
 def matching(data: SandboxData, search: str) -> list[Order]:
-    since, until = parse_search(search)
-    lo = datetime.fromisoformat(since.replace("Z", "+00:00")) if since else None
-    hi = datetime.fromisoformat(until.replace("Z", "+00:00")) if until else None
-    rows = [
-        o for o in data.orders if (lo is None or o.updated_at >= lo) and (hi is None or o.updated_at < hi)
-    ]
-    return sorted(rows, key=lambda o: (o.updated_at, o.gid))
+    """The orders ``search`` selects (Shopify search syntax), oldest update first."""
+    wanted = compile_search(search)
+    return sorted((o for o in data.orders if wanted(o)), key=lambda o: (o.updated_at, o.gid))
 
 
 def first_of(document: str, field: str, default: int) -> int:
@@ -216,7 +207,12 @@ class ShopifyApi:
                     "extensions": {"cost": self.cost(requested, None)},
                 },
             )
-        data, actual = handler(document, variables)
+        try:
+            data, actual = handler(document, variables)
+        except SearchError as exc:
+            self.bucket.refund(requested, 0)
+            message = f"Invalid search query: {exc}"
+            return Reply(200, {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]})
         self.bucket.refund(requested - actual, actual)
         return Reply(200, {"data": data, "extensions": {"cost": self.cost(requested, actual)}})
 

@@ -4,6 +4,8 @@ import time
 
 import pytest
 
+import etl.connectors.meta
+import etl.connectors.tiktok  # noqa: F401 (imported so the fixture can patch them)
 from etl import connectors
 from etl.models import AdInsightDaily, Order, OrderLine, Refund, SyncState
 from etl.sandbox.server import start

@@ -1,10 +1,16 @@
 """The command and the Celery tasks: progress, a summary line, job runs, the job lock."""
 
 import logging
+import os
+import subprocess
+import sys
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from etl.models import AdInsightDaily, Order
 from etl.tasks import pull_meta, pull_shopify, pull_tiktok
@@ -93,3 +99,48 @@ def test_a_token_never_reaches_logs_errors_or_job_runs(etl_settings, sandbox, ca
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "GET /v25.0/act_1000000001" in logged  # urllib3's request lines were captured...
     assert SECRET not in logged  # ...and carry no token
+
+
+@pytest.mark.parametrize("option", ["--since", "--until"])
+def test_the_command_names_the_option_and_value_of_an_invalid_date(option):
+    with pytest.raises(CommandError) as caught:
+        call_command("etl_pull", "meta", option, "2026-13-01")
+    assert (
+        str(caught.value) == f"{option} '2026-13-01' is not a date like 2026-03-14 (month must be in 1..12)"
+    )
+    assert not JobRun.objects.exists()
+
+
+def test_an_invalid_date_on_the_command_line_is_one_line_not_a_traceback():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "etl_pull", "meta", "--until", "2026-02-30"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "CommandError: --until '2026-02-30' is not a date like 2026-03-14 (day is out of range for month)\n"
+    )
+
+
+def test_the_command_refuses_a_since_after_until_before_any_run():
+    with pytest.raises(CommandError) as caught:
+        call_command("etl_pull", "meta", "--since", "2026-10-31", "--until", "2026-09-01")
+    assert str(caught.value) == "--since 2026-10-31 is after --until 2026-09-01"
+    assert not JobRun.objects.exists()
+
+
+def test_the_command_keeps_a_range_note_in_the_run(etl_settings):
+    today = timezone.localdate()
+    out = StringIO()
+    call_command(
+        "etl_pull", "shopify", "--since", str(today), "--until", str(today + timedelta(days=3)), stdout=out
+    )
+    note = f"--until {today + timedelta(days=3)} is in the future: pulling up to now"
+    assert note in out.getvalue()
+    assert any(note in n for n in JobRun.objects.get(job="etl.pull_shopify").detail["notes"])

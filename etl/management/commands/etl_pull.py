@@ -16,11 +16,15 @@ from health.models import JobRun
 from health.runners import add_wait_argument, skipped_error
 
 
-def day(value: str) -> date:
+def day(option: str, value: str | date | None) -> date | None:
+    """The option's date, or a CommandError naming the option and the value."""
+    if value is None or isinstance(value, date):
+        return value
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"{value!r} is not a date like 2026-03-14") from exc
+        reason = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
+        raise CommandError(f"{option} {value!r} is not a date like 2026-03-14{reason}") from None
 
 
 class Command(BaseCommand):
@@ -28,13 +32,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("source", choices=[*SOURCES, "all"])
-        parser.add_argument("--since", type=day, help="First day (inclusive), YYYY-MM-DD.")
-        parser.add_argument("--until", type=day, help="Last day (inclusive), YYYY-MM-DD.")
+        # Read in handle(), not by argparse: a bad date is then one CommandError line.
+        parser.add_argument("--since", help="First day (inclusive), YYYY-MM-DD.")
+        parser.add_argument(
+            "--until", help="Last day (inclusive), YYYY-MM-DD; a day after today is cut at now."
+        )
         parser.add_argument("--full-refresh", action="store_true", help="Ignore the saved cursor.")
         parser.add_argument("--dry-run", action="store_true", help="Fetch and count, write nothing.")
         add_wait_argument(parser)
 
     def handle(self, *args, **options):
+        since, until = day("--since", options["since"]), day("--until", options["until"])
+        if since and until and since > until:
+            raise CommandError(f"--since {since} is after --until {until}")
         sources = SOURCES if options["source"] == "all" else (options["source"],)
         summaries, failed, skipped_sources = [], [], []
         for source in sources:
@@ -47,8 +57,8 @@ class Command(BaseCommand):
                 ) as run:
                     result = pull_source(
                         source,
-                        since=options["since"],
-                        until=options["until"],
+                        since=since,
+                        until=until,
                         full_refresh=options["full_refresh"],
                         dry_run=options["dry_run"],
                         progress=self.stdout.write,

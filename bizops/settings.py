@@ -212,6 +212,8 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# A control character typed in a text field would make an XLSX export fail: show it as U+FFFD.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # Every file import (admin and commands) refuses larger files or more rows, naming the limit.
 IMPORT_MAX_BYTES = _env("IMPORT_MAX_BYTES", cast=int, default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = _env("IMPORT_MAX_ROWS", cast=int, default=10_000)

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from import_export.formats.base_formats import CSV, ODS, TSV, XLS, XLSX
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _ESCAPED = re.compile(r"'+[=+\-@\t\r\n]")
@@ -85,9 +86,21 @@ class SafeCSVWriter:
         )
 
 
+def xlsx_text(value):
+    """Text an XLSX cell can hold: control characters (which openpyxl refuses) become U+FFFD."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
+    return value
+
+
 def append_row(sheet, values: Iterable) -> None:
-    """Append a row to an openpyxl sheet: text as text cells (never formulas), numbers as numbers."""
-    sheet.append([safe_cell(value) for value in values])
+    """Append a row to an openpyxl sheet: text as text cells (never formulas), numbers as numbers.
+
+    XML cannot hold most control characters, so a typed one would make the
+    whole export fail; it is shown as U+FFFD instead (django-import-export's
+    exports do the same through ``IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT``).
+    """
+    sheet.append([xlsx_text(safe_cell(value)) for value in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"

@@ -55,6 +55,12 @@ def test_an_xlsx_row_holds_text_cells_and_numeric_cells():
     assert (number.data_type, number.value) == ("n", Decimal("-12.5"))
 
 
+def test_an_xlsx_row_shows_a_control_character_as_a_replacement_character():
+    sheet = openpyxl.Workbook().active
+    append_row(sheet, ["bell\x07here", "=1\x01"])
+    assert [cell.value for cell in sheet[1]] == ["bell\ufffdhere", "'=1\ufffd"]
+
+
 BACKLOG_FORMATS = {"csv": "0", "xlsx": "1", "json": "2"}
 BACKLOG_FIELDS = ["key", "title", "kpi", "signal_30d", "acceptance_criteria", "due_date"]
 
@@ -97,6 +103,13 @@ def test_the_backlog_xlsx_export_writes_formula_text_as_text_cells(admin_client,
     for name, text in zip(("title", "kpi", "signal_30d", "acceptance_criteria"), INJECTIONS, strict=True):
         assert cells[name].data_type != "f"
         assert (cells[name].data_type, cells[name].value) == ("s", "'" + text)
+
+
+def test_a_control_character_in_a_title_does_not_break_the_backlog_xlsx_export(admin_client, db):
+    BacklogTicketFactory(key="bell", title="ring\x07the bell")
+    sheet = openpyxl.load_workbook(io.BytesIO(export_backlog(admin_client, "xlsx"))).active
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(row=2, column=header.index("title") + 1).value == "ring\ufffdthe bell"
 
 
 def test_the_backlog_json_export_keeps_text_as_stored(admin_client, injected_ticket):

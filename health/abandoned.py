@@ -4,7 +4,8 @@ A run holds its job's lock while it runs, and the lock lives only as long as
 its holder (see ``health.locks``). So a run still "running" whose job's lock is
 free has lost its process: it is marked ``abandoned``. This happens when the
 next run of the job takes the lock (``abandon_runs_of``), and in
-``mark_abandoned``, which the weekly sweep calls and a frequent task may too.
+``mark_abandoned``, which the ``health.mark_abandoned`` task calls every 10
+minutes and the weekly sweep calls too.
 """
 
 import logging

@@ -13,3 +13,9 @@ register_job(
     description="This sweep, Mondays 07:30.",
     grace=timedelta(hours=12),
 )
+register_job(
+    "health.mark_abandoned",
+    every=timedelta(minutes=10),
+    description="Marks runs whose process died abandoned, every 10 minutes.",
+    grace=timedelta(minutes=30),
+)

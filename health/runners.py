@@ -11,6 +11,7 @@ class Command(JobCommand):
 from argparse import ArgumentTypeError
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from health.jobs import JobSkipped, format_error, track_job
@@ -20,6 +21,8 @@ from health.models import JobRun
 SKIPPED_EXIT_STATUS = 3
 #: Seconds ``--wait`` without a value waits for the lock.
 DEFAULT_WAIT_SECONDS = 3600
+#: Seconds past ``JOB_LOCK_TTL`` a redelivered task waits for a dead run's lock to lapse.
+REDELIVERY_MARGIN_SECONDS = 5
 
 
 def seconds(value: str) -> float:
@@ -55,11 +58,32 @@ def trigger_for(request) -> str:
     return JobRun.Trigger.BEAT if from_beat else JobRun.Trigger.MANUAL
 
 
+def resumes_lost_run(request) -> bool:
+    """Whether this delivery carries on a run whose worker was lost, rather than a new one.
+
+    With ``acks_late`` and ``reject_on_worker_lost``, a task whose worker
+    process died is put back on the queue at once, flagged ``redelivered`` by
+    kombu; its retries (below) keep going for the same reason.
+    """
+    redelivered = (getattr(request, "delivery_info", None) or {}).get("redelivered", False)
+    return bool(redelivered) or (getattr(request, "retries", 0) or 0) > 0
+
+
 class JobTask(Task):
-    """A task whose every run is recorded and locked under the task's name."""
+    """A task whose every run is recorded and locked under the task's name.
+
+    A task redelivered after its worker was lost usually finds the job still
+    locked by its own dead run (the lock outlives it by up to ``JOB_LOCK_TTL``
+    seconds). Skipping would leave the data half written, so it is retried
+    once the lock has lapsed, up to ``redelivery_retries`` times; the retry
+    takes the lock and marks the dead run abandoned. A task sent afresh that
+    finds the lock held (two schedules overlapping) is skipped as before.
+    """
 
     #: Set False for tasks that may safely run concurrently.
     job_lock = True
+    #: How often a redelivered task refused by the lock is retried before it stays skipped.
+    redelivery_retries = 3
 
     def __call__(self, *args, **kwargs):
         request = self.request
@@ -71,8 +95,26 @@ class JobTask(Task):
                     run.add(read=result.get("rows_read", 0), written=result.get("rows_written", 0))
                 return result
         except JobSkipped as skipped:
+            if resumes_lost_run(request):
+                self._retry_after_lost_worker(skipped.run)
             # Nothing ran: the result says so, with who holds the job (the run's error).
             return {"status": JobRun.Status.SKIPPED, "job_run": skipped.run.pk, "error": skipped.run.error}
+
+    def _retry_after_lost_worker(self, run: JobRun) -> None:
+        """Retry (raises ``Retry``) once the dead run's lock has lapsed, or note that we gave up."""
+        attempt = self.request.retries + 1
+        if attempt > self.redelivery_retries:
+            _note(run, f"redelivered after a lost worker; gave up after {self.redelivery_retries} retries")
+            return
+        countdown = settings.JOB_LOCK_TTL + REDELIVERY_MARGIN_SECONDS
+        retry = f"retry {attempt} of {self.redelivery_retries}"
+        _note(run, f"redelivered after a lost worker: will be retried in {countdown} s ({retry})")
+        raise self.retry(countdown=countdown, max_retries=self.redelivery_retries)
+
+
+def _note(run: JobRun, message: str) -> None:
+    run.error = f"{run.error}; {message}"
+    JobRun.objects.filter(pk=run.pk).update(error=run.error)
 
 
 def job_task(*args, **options):

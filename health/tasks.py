@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from health.abandoned import mark_abandoned
 from health.models import JobRun
 from health.runners import job_task
 
@@ -20,3 +21,10 @@ def weekly_sweep(days: int = 7) -> dict:
     sweep = run_sweep(days=days)
     report = write_report(sweep)
     return {"report": report.slug, "score": sweep.score, "errors": len(sweep.errors), "rows_written": 1}
+
+
+@job_task(name="health.mark_abandoned")
+def mark_abandoned_runs() -> dict:
+    """Every 10 minutes: mark abandoned the runs still "running" whose job's lock is free."""
+    marked = mark_abandoned()
+    return {"abandoned": marked, "rows_written": marked}

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,17 @@ def database_url_for_tests() -> str:
 @pytest.fixture
 def celery_worker_process(transactional_db, tmp_path):
     """Start `celery worker` in a subprocess on its own queue; yield (client app, queue)."""
+    with worker_process(tmp_path) as (client, queue, _):
+        yield client, queue
+
+
+@contextmanager
+def worker_process(tmp_path, *, pool: str = "solo", env: dict | None = None):
+    """A `celery worker` subprocess on its own queue; yields (client app, queue, worker Popen).
+
+    ``pool="prefork"`` runs one child process (concurrency 1), as in production;
+    ``env`` adds to the worker's environment.
+    """
     require_postgres(connection)
     broker = redis_url()
     queue = f"tests-{uuid.uuid4().hex[:8]}"
@@ -37,6 +49,7 @@ def celery_worker_process(transactional_db, tmp_path):
         "SECRET_KEY": "integration-tests-only-secret-key-0123456789-abcdefghijklmnop",
         "ALLOWED_HOSTS": "localhost",
         "CONN_MAX_AGE": "0",
+        **(env or {}),
     }
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(
@@ -47,7 +60,8 @@ def celery_worker_process(transactional_db, tmp_path):
             "-A",
             "bizops",
             "worker",
-            "--pool=solo",
+            f"--pool={pool}",
+            "--concurrency=1",
             "-Q",
             queue,
             "-n",
@@ -72,7 +86,7 @@ def celery_worker_process(transactional_db, tmp_path):
                 break
         else:
             pytest.fail(f"the worker did not answer a ping within 60 s:\n{log.read_text()}")
-        yield client, queue
+        yield client, queue, worker
     finally:
         worker.terminate()
         try:

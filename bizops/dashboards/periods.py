@@ -47,7 +47,7 @@ class Selection:
     error: str = ""
 
 
-def _year_before(day: date, years: int = -1) -> date:
+def _years_later(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
@@ -56,13 +56,13 @@ def _year_before(day: date, years: int = -1) -> date:
 
 def shown_days(yesterday: date) -> Period:
     """The days a page may be asked about: from EARLIEST to a year after today."""
-    return Period(EARLIEST, _year_before(yesterday + timedelta(days=1), years=1))
+    return Period(EARLIEST, _years_later(yesterday + timedelta(days=1), 1))
 
 
 def compare(current: Period) -> tuple[Period, Period]:
     """The previous period (same length, just before) and the same dates a year earlier."""
     previous = Period(current.since - timedelta(days=current.days), current.since - timedelta(days=1))
-    return previous, Period(_year_before(current.since), _year_before(current.until))
+    return previous, Period(_years_later(current.since, -1), _years_later(current.until, -1))
 
 
 def preset_period(preset: str, yesterday: date) -> Period:

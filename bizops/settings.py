@@ -8,6 +8,7 @@ whatever the entry point: manage.py, gunicorn, the Celery worker or beat.
 
 import re
 import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -179,6 +180,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Failed logins are throttled by django-axes: after LOGIN_FAILURE_LIMIT failures
+# in a row for one username from one address, that pair is locked out for
+# LOGIN_LOCKOUT_MINUTES (a success resets the count). Behind a proxy, the
+# address is the last X-Forwarded-For entry only when LOGIN_TRUST_X_FORWARDED_FOR
+# says the proxy sets it (a client can write that header itself).
+INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
+MIDDLEWARE = [*MIDDLEWARE, "axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURE_LIMIT = _env("LOGIN_FAILURE_LIMIT", cast=int, default=5)
+LOGIN_LOCKOUT_MINUTES = _env("LOGIN_LOCKOUT_MINUTES", cast=int, default=15)
+LOGIN_TRUST_X_FORWARDED_FOR = _env("LOGIN_TRUST_X_FORWARDED_FOR", cast=bool, default=False)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "bizops.login_throttle.locked_out"
+# No banner at start-up: commands keep their output to the lines they mean.
+AXES_VERBOSE = False
+if LOGIN_TRUST_X_FORWARDED_FOR:
+    AXES_CLIENT_IP_CALLABLE = "bizops.login_throttle.forwarded_client_ip"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -419,6 +440,8 @@ _check_bounds(
         "ETL_HTTP_BACKOFF_MAX": (0, None),
         "ETL_HTTP_MAX_WAIT": (0, None),
         "ETL_BATCH_SIZE": (1, None),
+        "LOGIN_FAILURE_LIMIT": (1, None),
+        "LOGIN_LOCKOUT_MINUTES": (1, None),
         **{f"FLAGS_LIFETIME_{kind.upper()}_DAYS": (0, None) for kind in FLAGS_LIFETIME_DAYS},
     },
 )

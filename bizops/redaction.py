@@ -19,6 +19,9 @@ from django.conf import settings
 
 MASK = "[REDACTED]"
 SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|_KEY$)", re.I)
+# Settings named like a secret that only name a form field (AXES_PASSWORD_FORM_FIELD
+# is "password": masking it would hide the word in every message).
+NOT_A_SECRET = re.compile(r"_FIELD$", re.I)
 # Shorter values are too likely to be ordinary words or numbers.
 MIN_SECRET_LENGTH = 6
 
@@ -73,7 +76,12 @@ def _secret_values() -> list[str]:
     }
     if settings.configured:
         for name, value in vars(settings._wrapped).items():
-            if isinstance(value, str) and SECRET_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH:
+            if (
+                isinstance(value, str)
+                and SECRET_NAME.search(name)
+                and not NOT_A_SECRET.search(name)
+                and len(value) >= MIN_SECRET_LENGTH
+            ):
                 values.add(value)
         for database in getattr(settings, "DATABASES", {}).values():
             password = database.get("PASSWORD") or ""

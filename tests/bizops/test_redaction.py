@@ -108,3 +108,9 @@ def test_it_masks_a_secret_url_encoded_and_each_line_of_a_multi_line_one(monkeyp
 def test_it_masks_a_url_password_holding_a_raw_at_sign_whole():
     masked = redact("could not connect to postgres://svc:p@ss@word@db.example.com:5432/app")
     assert masked == f"could not connect to postgres://svc:{MASK}@db.example.com:5432/app"
+
+
+def test_a_setting_naming_the_password_form_field_is_not_a_secret(settings):
+    assert settings.AXES_PASSWORD_FORM_FIELD == "password"
+    text = 'FATAL:  password authentication failed for user "postgres"'
+    assert redact(text) == text

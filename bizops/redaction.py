@@ -2,7 +2,9 @@
 
 Secrets are found three ways, so later code cannot leak one by accident:
 - the values of configured secrets: environment variables and settings whose
-  names say token, secret, password or key;
+  names say token, secret, password or key, also as they appear escaped by
+  ``repr()`` (once or twice: an exception's message, then its repr) and
+  URL-encoded, and each line of one holding a line break;
 - passwords inside connection URLs (``postgres://user:PASSWORD@host``);
 - tokens in well-known places: ``access_token=`` in query strings, bearer and
   provider token headers, ``"access_token": "..."`` in JSON.
@@ -11,11 +13,15 @@ Secrets are found three ways, so later code cannot leak one by accident:
 import logging
 import os
 import re
+from urllib.parse import quote, quote_plus
 
 from django.conf import settings
 
 MASK = "[REDACTED]"
 SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|_KEY$)", re.I)
+# Settings named like a secret that only name a form field (AXES_PASSWORD_FORM_FIELD
+# is "password": masking it would hide the word in every message).
+NOT_A_SECRET = re.compile(r"_FIELD$", re.I)
 # Shorter values are too likely to be ordinary words or numbers.
 MIN_SECRET_LENGTH = 6
 
@@ -41,9 +47,25 @@ _PATTERNS = [
         re.compile(r"(?i)(\"(?:access_token|refresh_token|client_secret|password)\"\s*:\s*\")[^\"]*"),
         rf"\1{MASK}",
     ),
-    # scheme://user:password@host
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)([^@\s/]+)(@)", re.I), rf"\1{MASK}\3"),
+    # scheme://user:password@host; up to the last @ before the host, as URL
+    # parsers read it: a password may hold a raw @ (p@ss@word)
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)([^\s/]+)(@)", re.I), rf"\1{MASK}\3"),
 ]
+
+
+def _spellings(secret: str) -> set[str]:
+    """The ways ``secret`` shows up in text: as is, escaped by repr(), URL-encoded, split by a line break."""
+    escaped = secret.encode("unicode_escape").decode("ascii")
+    forms = {
+        secret,
+        escaped,
+        escaped.replace("\\", "\\\\"),
+        repr(secret)[1:-1],
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+    }
+    forms |= {piece for piece in re.split(r"[\x00-\x1f\x7f]+", secret) if len(piece) >= MIN_SECRET_LENGTH}
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
 
 
 def _secret_values() -> list[str]:
@@ -54,14 +76,20 @@ def _secret_values() -> list[str]:
     }
     if settings.configured:
         for name, value in vars(settings._wrapped).items():
-            if isinstance(value, str) and SECRET_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH:
+            if (
+                isinstance(value, str)
+                and SECRET_NAME.search(name)
+                and not NOT_A_SECRET.search(name)
+                and len(value) >= MIN_SECRET_LENGTH
+            ):
                 values.add(value)
         for database in getattr(settings, "DATABASES", {}).values():
             password = database.get("PASSWORD") or ""
             if len(password) >= MIN_SECRET_LENGTH:
                 values.add(password)
+    spellings = set().union(*(_spellings(value) for value in values)) if values else set()
     # Longest first, so a secret containing another is masked whole.
-    return sorted(values, key=len, reverse=True)
+    return sorted(spellings, key=len, reverse=True)
 
 
 def redact(text: str) -> str:

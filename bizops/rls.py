@@ -9,6 +9,8 @@ from bizops.models import Report
 from bizops.supabase.declaration import authenticated_read, rls
 
 rls.service_only("auth", "contenttypes", "sessions", "admin", "django_celery_beat")
+# Login attempts and lockouts (django-axes) hold usernames and addresses.
+rls.service_only("axes")
 # Backlog tickets (and their change history) are the team's: service only.
 rls.service_only("bizops")
 # Reports are the one table of this app signed-in users may read.

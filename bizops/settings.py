@@ -8,11 +8,13 @@ whatever the entry point: manage.py, gunicorn, the Celery worker or beat.
 
 import re
 import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import environ
 
+from bizops.env import check_bounds as _check_bounds
 from bizops.env import decimal as _decimal
 from bizops.env import fail as _fail
 from bizops.env import read as _env
@@ -114,6 +116,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = _env("CONN_MAX_AGE", cast=int, default=60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = _env("REDIS_URL", default="")
+if REDIS_URL and not re.match(r"(redis|rediss|unix)://", REDIS_URL):
+    # The message leaves the value out: it may carry a password.
+    _fail("REDIS_URL is malformed (expected redis://host:6379/0, rediss://... or unix://...)")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -144,7 +149,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = _env("CELERY_TASK_TIME_LIMIT", cast=int, default=2 * 3600)
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_TASK_SOFT_TIME_LIMIT = _env(
+    "CELERY_TASK_SOFT_TIME_LIMIT", cast=int, default=CELERY_TASK_TIME_LIMIT - 60
+)
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    _fail(
+        f"CELERY_TASK_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be above 0 and below "
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT} (it defaults to 60 s less)"
+    )
 # Redis redelivers an unacknowledged task after this long: it must outlast the
 # longest task, or a slow ETL pull would run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
@@ -174,6 +186,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Failed logins are throttled by django-axes: after LOGIN_FAILURE_LIMIT failures
+# in a row for one username from one address, that pair is locked out for
+# LOGIN_LOCKOUT_MINUTES (a success resets the count). Behind a proxy, the
+# address is the last X-Forwarded-For entry only when LOGIN_TRUST_X_FORWARDED_FOR
+# says the proxy sets it (a client can write that header itself).
+INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
+MIDDLEWARE = [*MIDDLEWARE, "axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURE_LIMIT = _env("LOGIN_FAILURE_LIMIT", cast=int, default=5)
+LOGIN_LOCKOUT_MINUTES = _env("LOGIN_LOCKOUT_MINUTES", cast=int, default=15)
+LOGIN_TRUST_X_FORWARDED_FOR = _env("LOGIN_TRUST_X_FORWARDED_FOR", cast=bool, default=False)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "bizops.login_throttle.locked_out"
+# No banner at start-up: commands keep their output to the lines they mean.
+AXES_VERBOSE = False
+if LOGIN_TRUST_X_FORWARDED_FOR:
+    AXES_CLIENT_IP_CALLABLE = "bizops.login_throttle.forwarded_client_ip"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -225,7 +257,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = False
 # ---------------------------------------------------------------------------
 # Logging: one configuration; every handler masks secrets in every record.
 # ---------------------------------------------------------------------------
-LOG_LEVEL = _env("LOG_LEVEL", default="INFO")
+LOG_LEVEL = _env("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    _fail(f"LOG_LEVEL={LOG_LEVEL!r} is not a log level (use DEBUG, INFO, WARNING, ERROR or CRITICAL)")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -380,3 +414,48 @@ ETL_HTTP_MAX_RETRIES = _env("ETL_HTTP_MAX_RETRIES", cast=int, default=6)
 ETL_HTTP_BACKOFF_MAX = _env("ETL_HTTP_BACKOFF_MAX", cast=float, default=60.0)
 ETL_HTTP_MAX_WAIT = _env("ETL_HTTP_MAX_WAIT", cast=float, default=900.0)
 ETL_BATCH_SIZE = _env("ETL_BATCH_SIZE", cast=int, default=5000)
+
+# --- Bounds ---
+# Numbers that are well-formed but would fail later (a batch of 0 rows, a
+# negative retry count) stop start-up here, each naming its setting.
+_check_bounds(
+    {
+        **globals(),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        **{f"FLAGS_LIFETIME_{kind.upper()}_DAYS": days for kind, days in FLAGS_LIFETIME_DAYS.items()},
+    },
+    {
+        "CONN_MAX_AGE": (0, None),
+        "CELERY_TASK_TIME_LIMIT": (1, None),
+        "JOB_RUN_RETENTION_DAYS": (1, None),
+        "FLAGS_STALE_UNIFORM_DAYS": (1, None),
+        "FLAGS_STALE_UNUSED_DAYS": (1, None),
+        "FLAGS_LAST_EVALUATED_INTERVAL": (1, None),
+        "FLAGS_SNAPSHOT_CHECK_INTERVAL": (0, None),
+        "FLAGS_REGEX_MAX_LENGTH": (1, None),
+        "FLAGS_SDK_CACHE_SECONDS": (0, None),
+        "FLAGS_MIN_USERS_PER_VARIANT": (0, None),
+        "FLAGS_MIN_CONVERSIONS": (0, None),
+        "FLAGS_SRM_THRESHOLD": (0, 1),
+        "FLAGS_ALPHA": (0.0001, 0.5),
+        "PIPELINE_PULL_WAIT_SECONDS": (0, None),
+        "META_LOOKBACK_DAYS": (1, None),
+        "META_INITIAL_DAYS": (1, None),
+        "META_DAYS_PER_REQUEST": (1, None),
+        "TIKTOK_LOOKBACK_DAYS": (1, None),
+        "TIKTOK_INITIAL_DAYS": (1, None),
+        "SHOPIFY_OVERLAP_MINUTES": (0, None),
+        "SHOPIFY_INITIAL_DAYS": (1, None),
+        "SHOPIFY_BULK_THRESHOLD_DAYS": (1, None),
+        "SHOPIFY_PAGE_SIZE": (1, 250),
+        "ETL_HTTP_CONNECT_TIMEOUT": (0.1, None),
+        "ETL_HTTP_READ_TIMEOUT": (0.1, None),
+        "ETL_HTTP_MAX_RETRIES": (0, None),
+        "ETL_HTTP_BACKOFF_MAX": (0, None),
+        "ETL_HTTP_MAX_WAIT": (0, None),
+        "ETL_BATCH_SIZE": (1, None),
+        "LOGIN_FAILURE_LIMIT": (1, None),
+        "LOGIN_LOCKOUT_MINUTES": (1, None),
+        **{f"FLAGS_LIFETIME_{kind.upper()}_DAYS": (0, None) for kind in FLAGS_LIFETIME_DAYS},
+    },
+)

@@ -12,6 +12,9 @@ from datetime import date, timedelta
 PRESETS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "mtd": "Month to date"}
 DEFAULT_PRESET = "30"
 MAX_DAYS = 3 * 366
+# No data predates this; far-off dates (year 1, year 9999) would overflow the
+# comparisons' date arithmetic.
+EARLIEST = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -44,17 +47,22 @@ class Selection:
     error: str = ""
 
 
-def _year_before(day: date) -> date:
+def _years_later(day: date, years: int) -> date:
     try:
-        return day.replace(year=day.year - 1)
+        return day.replace(year=day.year + years)
     except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
+        return day.replace(year=day.year + years, day=28)
+
+
+def shown_days(yesterday: date) -> Period:
+    """The days a page may be asked about: from EARLIEST to a year after today."""
+    return Period(EARLIEST, _years_later(yesterday + timedelta(days=1), 1))
 
 
 def compare(current: Period) -> tuple[Period, Period]:
     """The previous period (same length, just before) and the same dates a year earlier."""
     previous = Period(current.since - timedelta(days=current.days), current.since - timedelta(days=1))
-    return previous, Period(_year_before(current.since), _year_before(current.until))
+    return previous, Period(_years_later(current.since, -1), _years_later(current.until, -1))
 
 
 def preset_period(preset: str, yesterday: date) -> Period:
@@ -73,8 +81,10 @@ def _custom(since_text: str, until_text: str, yesterday: date) -> Period:
         raise ValueError("the custom range starts after it ends")
     if until > yesterday:
         raise ValueError(f"the custom range must end by yesterday ({yesterday.isoformat()})")
+    if since < EARLIEST:
+        raise ValueError(f"the custom range must start on or after {EARLIEST.isoformat()}")
     if (until - since).days + 1 > MAX_DAYS:
-        raise ValueError(f"a custom range is at most {MAX_DAYS} days")
+        raise ValueError(f"a custom range is at most {MAX_DAYS} days (3 years)")
     return Period(since, until)
 
 

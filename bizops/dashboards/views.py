@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -134,6 +134,13 @@ def day_orders(request: HttpRequest, day: str) -> HttpResponse:
         when = date.fromisoformat(day)
     except ValueError:
         raise Http404(f"{day!r} is not a date") from None
+    shown = periods.shown_days(yesterday())
+    if not shown.contains(when):
+        return HttpResponseBadRequest(
+            f"{when.isoformat()} is outside the days the dashboard shows "
+            f"({shown.since.isoformat()} to {shown.until.isoformat()}); pick a day from the metrics table",
+            content_type="text/plain; charset=utf-8",
+        )
     orders = orders_of_day(when)
     title = f"Orders of {when:%A %b %-d, %Y}"
     if request.GET.get("export") in EXPORTERS:

@@ -8,7 +8,7 @@ described by name, host, port and user, and every error text passes through
 
 import os
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import psycopg
 from django.conf import settings
@@ -61,7 +61,7 @@ def _parse(source: str, url: str) -> Target:
         raise TargetError(
             f"{source} is not a PostgreSQL URL (expected postgres://user:password@host:5432/name)"
         )
-    conninfo = "postgresql://" + url.split("://", 1)[1]
+    conninfo = "postgresql://" + _encode_userinfo(url.split("://", 1)[1])
     try:
         parts = conninfo_to_dict(conninfo)
     except psycopg.ProgrammingError:
@@ -78,6 +78,22 @@ def _parse(source: str, url: str) -> Target:
         conninfo=conninfo,
         password=str(parts.get("password") or ""),
     )
+
+
+def _encode_userinfo(rest: str) -> str:
+    """Percent-encode a user and password written raw (``user:p@ss@word@host/db``).
+
+    libpq splits at the first ``@``, so a raw ``@`` in a password would make the
+    rest of the password part of the host name, and of every message quoting it.
+    URL parsers split at the last ``@`` before the path; so does this.
+    """
+    authority, slash, path = rest.partition("/")
+    if authority.count("@") < 2:
+        return rest
+    userinfo, host = authority.rsplit("@", 1)
+    user, colon, password = userinfo.partition(":")
+    encoded = quote(unquote(user), safe="") + colon + quote(unquote(password), safe="")
+    return f"{encoded}@{host}{slash}{path}"
 
 
 def connect(target: Target, purpose: str) -> psycopg.Connection:

@@ -81,3 +81,36 @@ def test_the_log_filter_masks_arguments_and_tracebacks(capture, monkeypatch):
 def test_the_project_logging_configuration_filters_every_handler(settings):
     handlers = settings.LOGGING["handlers"]
     assert handlers and all("redact_secrets" in h.get("filters", []) for h in handlers.values())
+
+
+def test_it_masks_a_secret_as_repr_escapes_it(monkeypatch):
+    import requests
+
+    monkeypatch.setenv("META_ACCESS_TOKEN", "EAAB-secret\nx")
+    with pytest.raises(requests.exceptions.InvalidHeader) as caught:
+        requests.Request(
+            "GET", "https://x.test/", headers={"Authorization": "Bearer EAAB-secret\nx"}
+        ).prepare()
+    for text in (str(caught.value), repr(caught.value), repr({"error": repr(caught.value)})):
+        assert "EAAB-secret" in text  # the escaped spelling, not the raw one
+        assert "EAAB" not in redact(text)
+        assert MASK in redact(text)
+
+
+def test_it_masks_a_secret_url_encoded_and_each_line_of_a_multi_line_one(monkeypatch):
+    monkeypatch.setenv("SHOPIFY_PASSWORD", "pa ss/w0rd&more\nsecond-line")
+    masked = redact("GET /x?p=pa%20ss%2Fw0rd%26more%0Asecond-line and q=pa+ss%2Fw0rd%26more%0Asecond-line")
+    assert "w0rd" not in masked
+    assert "second-line" not in redact("first line only: pa ss/w0rd&more | second-line")
+    assert "pa ss/w0rd&more" not in redact("first line only: pa ss/w0rd&more")
+
+
+def test_it_masks_a_url_password_holding_a_raw_at_sign_whole():
+    masked = redact("could not connect to postgres://svc:p@ss@word@db.example.com:5432/app")
+    assert masked == f"could not connect to postgres://svc:{MASK}@db.example.com:5432/app"
+
+
+def test_a_setting_naming_the_password_form_field_is_not_a_secret(settings):
+    assert settings.AXES_PASSWORD_FORM_FIELD == "password"
+    text = 'FATAL:  password authentication failed for user "postgres"'
+    assert redact(text) == text

@@ -104,3 +104,58 @@ def test_env_example_lists_every_variable_settings_read():
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, re.M))
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def assert_refused_in_one_line(result: subprocess.CompletedProcess, *words: str) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("bizops: configuration error: ")
+    for word in words:
+        assert word in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", ["META_ACCESS_TOKEN", "SHOPIFY_ACCESS_TOKEN", "SECRET_KEY"])
+@pytest.mark.parametrize(
+    "value", ["EAAB-secret\nX-Injected: 1", "EAAB-secret\tx", " EAAB-secret", "EAAB-secret "]
+)
+def test_a_secret_with_a_control_character_or_spaces_around_it_is_refused_without_quoting_it(name, value):
+    result = manage("check", env={**PRODUCTION_ENV, name: value})
+    line = assert_refused_in_one_line(result, name)
+    assert "EAAB" not in result.stderr + result.stdout
+    assert "remove" in line
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("LOG_LEVEL", "LOUD", "use DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+        ("ETL_BATCH_SIZE", "0", "ETL_BATCH_SIZE=0 must be at least 1"),
+        ("ETL_HTTP_MAX_RETRIES", "-1", "ETL_HTTP_MAX_RETRIES=-1 must be at least 0"),
+        ("CELERY_TASK_TIME_LIMIT", "30", "must be above 0 and below CELERY_TASK_TIME_LIMIT=30"),
+        ("CELERY_TASK_SOFT_TIME_LIMIT", "9000", "CELERY_TASK_SOFT_TIME_LIMIT=9000 must be above 0 and below"),
+        ("REDIS_URL", "garbage", "REDIS_URL is malformed (expected redis://"),
+        ("ALLOWED_HOSTS", " ", "ALLOWED_HOSTS has a blank entry"),
+        ("ALLOWED_HOSTS", "ops.example.com, www.example.com", "ALLOWED_HOSTS has spaces around a value"),
+        ("SHOPIFY_PAGE_SIZE", "500", "SHOPIFY_PAGE_SIZE=500 must be between 1 and 250"),
+        ("FLAGS_LIFETIME_OPS_DAYS", "-1", "FLAGS_LIFETIME_OPS_DAYS=-1 must be at least 0"),
+        ("CONN_MAX_AGE", "-5", "CONN_MAX_AGE=-5 must be at least 0"),
+        ("ETL_HTTP_READ_TIMEOUT", "0", "ETL_HTTP_READ_TIMEOUT=0.0 must be at least 0.1"),
+    ],
+)
+def test_a_setting_that_would_fail_later_is_refused_at_start_up_naming_it(name, value, says):
+    result = manage("check", env={**PRODUCTION_ENV, name: value})
+    assert_refused_in_one_line(result, name, says)
+
+
+def test_a_redis_url_with_a_password_is_refused_without_quoting_it():
+    result = manage("check", env={**PRODUCTION_ENV, "REDIS_URL": "http://:hunter2secret@cache:6379/0"})
+    assert_refused_in_one_line(result, "REDIS_URL")
+    assert "hunter2secret" not in result.stderr
+
+
+def test_a_lower_case_log_level_is_accepted():
+    result = manage("check", env={**PRODUCTION_ENV, "LOG_LEVEL": "debug"})
+    assert result.returncode == 0, result.stderr

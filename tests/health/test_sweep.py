@@ -115,3 +115,20 @@ def test_the_command_exports_the_report_and_fails_in_strict_mode(only_these_jobs
 
 def test_every_app_registers_its_jobs_at_start_up():
     assert {"health.prune_job_runs", "health.weekly_sweep"} <= {s.name for s in registry.jobs()}
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        ("0", "--days must be at least 1"),
+        ("-3", "--days must be at least 1"),
+        ("99999999", "--days must be at most 3660"),
+    ],
+)
+def test_the_command_refuses_a_window_out_of_bounds_without_recording_a_run(days, message):
+    from health.models import JobRun
+
+    with pytest.raises(CommandError) as caught:
+        call_command("health_sweep", "--days", days)
+    assert str(caught.value) == message
+    assert not JobRun.objects.filter(job="health.weekly_sweep").exists()

@@ -52,3 +52,19 @@ def test_verify_reports_a_database_without_the_supabase_roles(plain_postgres):
     assert "ERROR   missing_role: role anon: does not exist" in result.stdout
     assert "ERROR   missing_table: public.etl_dailymetric" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("password", ["p@ss@word", "p%40ss%40word"])
+@pytest.mark.parametrize("command", ["supabase_delta", "verify_db"])
+def test_a_password_holding_an_at_sign_is_never_printed_in_part(command, password):
+    port = free_port()
+    result = manage(command, "--database-url", f"postgres://postgres:{password}@127.0.0.1:{port}/bizops")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        f"CommandError: {command}: cannot connect to database bizops on 127.0.0.1:{port}"
+    )
+    output = result.stderr + result.stdout
+    assert "ss@word" not in output
+    assert "word" not in output

@@ -31,3 +31,10 @@ def test_error_text_is_masked_in_both_spellings_of_the_password():
     target = resolve("postgres://svc:p%40ss-w0rd-x@db.example.com/postgres")
     masked = target.mask("failed for p@ss-w0rd-x and p%40ss-w0rd-x in postgres://svc:p%40ss-w0rd-x@db/x")
     assert "w0rd" not in masked
+
+
+def test_a_raw_at_sign_in_the_password_is_read_as_url_parsers_read_it():
+    target = resolve("postgres://svc:p@ss@word@db.example.com:6543/postgres")
+    assert target.describe() == "database postgres on db.example.com:6543 as svc"
+    assert target.password == "p@ss@word"
+    assert "word" not in target.mask("failed for p@ss@word (p%40ss%40word)")

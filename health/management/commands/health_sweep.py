@@ -6,6 +6,8 @@ from bizops.reports import export_reports
 from health.runners import JobCommand
 from health.sweep import run_sweep, write_report
 
+MAX_DAYS = 3660
+
 
 class Command(JobCommand):
     help = "Sweep job health over the last days, write a health Report, optionally export it."
@@ -15,6 +17,14 @@ class Command(JobCommand):
         parser.add_argument("--days", type=int, default=7, help="Window in days (default 7).")
         parser.add_argument("--output", type=Path, help="Also write the report to DIR/health/<slug>.md.")
         parser.add_argument("--strict", action="store_true", help="Exit 1 when any error is found.")
+
+    def handle(self, *args, **options):
+        # Checked before the run is recorded: a bad option is not a failed sweep.
+        if options["days"] < 1:
+            raise CommandError("--days must be at least 1")
+        if options["days"] > MAX_DAYS:
+            raise CommandError(f"--days must be at most {MAX_DAYS}")
+        return super().handle(*args, **options)
 
     def run_job(self, run, *args, **options):
         sweep = run_sweep(days=options["days"])

@@ -310,7 +310,8 @@ class FlagResource(UniqueKeyInFile, resources.ModelResource):
             self.update_instances.clear()
 
     def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
+        # No super(): ModelResource resets the id sequence there, for files
+        # that carry ids; these never do (bulk inserts draw from the sequence).
         if self._written:
             # Bulk writes send no post_save: bump once, last, so the version
             # row is locked only from here to the commit.

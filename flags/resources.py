@@ -18,6 +18,7 @@ bumped once, at the very end of the transaction (``FlagResource``). The size of
 a file is bounded (``flags.import_limits``).
 """
 
+import copy
 import json
 
 import tablib
@@ -172,6 +173,8 @@ class FlagLoader(BaseInstanceLoader):
         return self.flags.get(str(row.get("key") or "").strip())
 
 
+HTML_DIFF_MAX_ROWS = 500
+
 # What an import changes on an existing flag (bulk updates name their columns).
 UPDATED_FIELDS = [
     "description",
@@ -227,8 +230,17 @@ class FlagResource(UniqueKeyInFile, resources.ModelResource):
     def dehydrate_rollout(self, flag: Flag):
         return flag.rollout
 
+    def __init__(self, *, html_diffs: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.html_diffs = html_diffs
+
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
+        if not self.html_diffs or len(dataset) > HTML_DIFF_MAX_ROWS:
+            # A field-by-field diff costs about 12 ms a changed row: a big file's
+            # preview lists its rows without one (and the command shows none).
+            self._meta = copy.copy(self._meta)
+            self._meta.skip_html_diff = True
         self._user = kwargs.get("user")
         self._file_name = kwargs.get("file_name") or "a file"
         self._written = 0

@@ -47,7 +47,7 @@ def import_flags(path: Path, *, dry_run: bool = False, user=None):
     valid (``FlagResource``), so a bad file writes nothing.
     """
     dataset = load_dataset(path)
-    result = FlagResource().import_data(
+    result = FlagResource(html_diffs=False).import_data(
         dataset,
         dry_run=dry_run,
         raise_errors=False,

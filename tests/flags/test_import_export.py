@@ -273,3 +273,22 @@ def test_an_import_with_a_bad_last_row_writes_nothing_at_all(tmp_path):
     assert caught.value.messages == ["row 201, rules: rule 1, percentage: 300 is outside 0 to 100"]
     assert not any(_is_write(q["sql"]) for q in queries)
     assert not Flag.objects.exists()
+
+
+def test_the_admin_imports_a_big_file_in_bulk_with_one_version_bump(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from flags import snapshot
+
+    rows = [{"key": f"admin-bulk-{i}", "enabled": True, "rollout": 10} for i in range(600)]
+    upload = SimpleUploadedFile("flags.json", json.dumps(rows).encode(), content_type="application/json")
+    preview = admin_client.post(
+        "/admin/flags/flag/import/", {"format": "1", "resource": "0", "import_file": upload}
+    )
+    assert preview.status_code == 200 and not Flag.objects.exists()
+    before = snapshot.read_version()
+    form = preview.context["confirm_form"]
+    admin_client.post("/admin/flags/flag/process_import/", {**form.initial, "resource": "0"})
+    assert Flag.objects.filter(key__startswith="admin-bulk-").count() == 600
+    assert snapshot.read_version() == before + 1
+    assert Flag.history.filter(history_user__isnull=False).count() == 600  # who imported them

@@ -110,7 +110,7 @@ def verdict(
         )
     untestable = [r for r in variants if r.note]
     if untestable:
-        return Verdict.NO_RESULT, "no result on the primary metric: " + "; ".join(
+        return Verdict.NO_RESULT, f"on {control.metric}, " + "; ".join(
             dict.fromkeys(r.note for r in untestable)
         )
     if srm_flagged:

@@ -302,6 +302,11 @@ FLAGS_LAST_EVALUATED_INTERVAL = _env("FLAGS_LAST_EVALUATED_INTERVAL", cast=int, 
 FLAGS_SNAPSHOT_CHECK_INTERVAL = _env("FLAGS_SNAPSHOT_CHECK_INTERVAL", cast=float, default=1.0)
 # Longest regular expression a targeting condition may use (characters).
 FLAGS_REGEX_MAX_LENGTH = _env("FLAGS_REGEX_MAX_LENGTH", cast=int, default=256)
+# A regex condition reads at most this many characters of an attribute (the rest is ignored).
+FLAGS_MAX_ATTRIBUTE_LENGTH = _env("FLAGS_MAX_ATTRIBUTE_LENGTH", cast=int, default=1024)
+# A flags import (admin or `manage.py flags import`) takes at most this many rows and bytes.
+FLAGS_IMPORT_MAX_ROWS = _env("FLAGS_IMPORT_MAX_ROWS", cast=int, default=10_000)
+FLAGS_IMPORT_MAX_BYTES = _env("FLAGS_IMPORT_MAX_BYTES", cast=int, default=20_000_000)
 # Seconds front ends may cache the SDK payload (GET /flags/sdk/<key>.json).
 FLAGS_SDK_CACHE_SECONDS = _env("FLAGS_SDK_CACHE_SECONDS", cast=int, default=30)
 # Cookie holding an anonymous visitor's id, shared with the GrowthBook JS SDK (its default name).

@@ -24,5 +24,5 @@ def bootstrap(request) -> dict[str, Any]:
         "features": payload.sdk_payload(snap)["features"],
         "attributes": attributes,
         "values": values,
-        "dateUpdated": snap.built_at.isoformat(),
+        "dateUpdated": payload.date_updated(snap),
     }

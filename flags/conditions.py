@@ -11,7 +11,8 @@ user gets the same answer from Python and from a front end:
 - ``contains``/``not_contains`` look for a substring in a string attribute;
 - ``gt``/``gte``/``lt``/``lte`` compare numbers with numbers only;
 - ``version_*`` compare dotted versions ("1.10.0" > "1.9.2", "1.0.0" > "1.0.0-rc.1");
-- ``regex`` searches a string attribute (pattern size limited by ``FLAGS_REGEX_MAX_LENGTH``);
+- ``regex`` searches a string attribute (pattern size limited by ``FLAGS_REGEX_MAX_LENGTH``; run
+  in linear time on the first ``FLAGS_MAX_ATTRIBUTE_LENGTH`` characters, see ``flags.patterns``);
 - ``exists``/``not_exists`` test presence (a null attribute is absent).
 """
 
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+
+from flags import patterns
 
 VALUE_OPERATORS = {"equals": "$eq", "not_equals": "$ne"}
 LIST_OPERATORS = {"in": "$in", "not_in": "$nin"}
@@ -108,9 +111,9 @@ def validate(condition: Any) -> dict:
                 "value", f"regular expression is {len(value)} characters; the limit is {limit}"
             )
         try:
-            re.compile(value)
-        except re.error as exc:
-            raise ConditionError("value", f"regular expression does not compile: {exc}") from None
+            patterns.check(value)
+        except patterns.PatternError as exc:
+            raise ConditionError("value", str(exc)) from None
     return condition
 
 
@@ -163,8 +166,10 @@ def predicate(condition: dict) -> Callable[[Any], bool]:
     if op == "not_contains":
         return lambda actual: not (isinstance(actual, str) and expected in actual)
     if op == "regex":
-        pattern = re.compile(expected)
-        return lambda actual: isinstance(actual, str) and pattern.search(actual) is not None
+        search = patterns.compile_search(expected)
+        if search is None:
+            return lambda actual: False
+        return lambda actual: isinstance(actual, str) and search(actual)
     if op in NUMBER_OPERATORS:
         compare = {
             "gt": lambda a: a > expected,

@@ -11,6 +11,8 @@ Switched-off flags are left out, as GrowthBook leaves out a feature turned off
 in an environment: SDKs then give the caller's fallback.
 """
 
+import hashlib
+import json
 from typing import Any
 
 from flags import conditions
@@ -66,6 +68,25 @@ def sdk_payload(snap: Snapshot) -> dict[str, Any]:
             "status": 200,
             "features": features(snap),
             "experiments": [],
-            "dateUpdated": snap.built_at.isoformat(),
+            "dateUpdated": date_updated(snap),
         }
     return snap._payload
+
+
+def date_updated(snap: Snapshot) -> str | None:
+    return snap.updated_at.isoformat() if snap.updated_at else None
+
+
+def sdk_body(snap: Snapshot) -> bytes:
+    """The payload as served (built once per snapshot)."""
+    if snap._body is None:
+        snap._body = json.dumps(sdk_payload(snap), separators=(",", ":")).encode()
+    return snap._body
+
+
+def etag(snap: Snapshot, client_key: str) -> str:
+    """The same in every process serving the same flags: a hash of the version, the
+    client key and the payload bytes, nothing a process makes up (like its build time),
+    so a client revalidating against another worker still gets its 304."""
+    digest = hashlib.sha256(f"{snap.version}:{client_key}:".encode() + sdk_body(snap))
+    return f'"flags-{snap.version}-{digest.hexdigest()[:32]}"'

@@ -46,6 +46,7 @@ def metric_rows(experiment: Experiment, metric: str) -> list[ExperimentResult]:
     users, conversions = counts(experiment, metric)
     keys = experiment.variant_keys
     control = keys[0]
+    control_problem = stats.rate_problem(conversions.get(control, 0), users.get(control, 0))
     rows = []
     for position, key in enumerate(keys):
         n, c = users.get(key, 0), conversions.get(key, 0)
@@ -58,7 +59,15 @@ def metric_rows(experiment: Experiment, metric: str) -> list[ExperimentResult]:
             conversions=c,
             rate=_decimal(c / n) if n else None,
         )
-        if position:
+        problem = stats.rate_problem(c, n)
+        if not position:
+            row.note = f"{key}: {control_problem}" if control_problem else ""
+        elif control_problem or problem:
+            # No lift, interval nor p-value: gbstats refuses an arm without variance too.
+            row.note = "; ".join(
+                f"{arm}: {why}" for arm, why in ((control, control_problem), (key, problem)) if why
+            )
+        else:
             comparison = stats.compare_rates(
                 conversions.get(control, 0), users.get(control, 0), c, n, settings.FLAGS_ALPHA
             )
@@ -98,6 +107,11 @@ def verdict(
         return Verdict.NOT_ENOUGH_DATA, (
             f"each variant needs {settings.FLAGS_MIN_USERS_PER_VARIANT} users and each comparison "
             f"{settings.FLAGS_MIN_CONVERSIONS} conversions (control plus variant) before a verdict"
+        )
+    untestable = [r for r in variants if r.note]
+    if untestable:
+        return Verdict.NO_RESULT, f"on {control.metric}, " + "; ".join(
+            dict.fromkeys(r.note for r in untestable)
         )
     if srm_flagged:
         return Verdict.SRM, "users are not split as the weights say: results are not trustworthy"

@@ -33,13 +33,17 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Snapshot:
     version: int
-    built_at: datetime
+    built_at: datetime  # when this process built it: differs between processes
     valid_until: float  # epoch seconds; rebuild from then on
     flags: dict[str, engine.CompiledFlag]
     definitions: dict[str, dict] = field(default_factory=dict)  # active rules per enabled flag, for payloads
     experiments: dict[str, dict] = field(default_factory=dict)  # running experiments by key
     client_keys: dict[str, bool] = field(default_factory=dict)  # key -> revoked
+    # When the flags as served last changed: the version's commit time or a
+    # rule/schedule boundary passed since. The same in every process.
+    updated_at: datetime | None = None
     _payload: dict | None = None
+    _body: bytes | None = None
 
 
 _lock = threading.Lock()
@@ -146,16 +150,19 @@ def _flush_seen(snap: Snapshot | None) -> None:
 
 def build(version: int | None = None) -> Snapshot:
     """Compile every flag, as it stands now, from the database."""
-    from flags.models import ClientKey, Experiment, Flag, ScheduledChange
+    from flags.models import ClientKey, Experiment, Flag, ScheduledChange, SnapshotVersion
 
     if version is None:
         version = read_version()
     now = timezone.now()
+    changed_at = SnapshotVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
     boundaries: list[datetime] = []
+    passed: list[datetime] = [changed_at] if changed_at else []
     enabled_now: dict[int, bool] = {}
     for change in ScheduledChange.objects.filter(applied_at=None).order_by("at", "pk"):
         if change.at <= now:
             enabled_now[change.flag_id] = change.enabled  # due, not yet recorded by the task
+            passed.append(change.at)
         else:
             boundaries.append(change.at)
     experiments = {
@@ -171,6 +178,7 @@ def build(version: int | None = None) -> Snapshot:
         for rule in flag.rules:
             starts, ends = rule_schema.window(rule)
             boundaries += [moment for moment in (starts, ends) if moment and moment > now]
+            passed += [moment for moment in (starts, ends) if moment and moment <= now]
             if not rule_schema.is_active(rule, now):
                 continue
             experiment = experiments.get(rule.get("experiment"))
@@ -195,6 +203,7 @@ def build(version: int | None = None) -> Snapshot:
     snap.client_keys = {key: revoked is not None for key, revoked in snap.client_keys.items()}
     if boundaries:
         snap.valid_until = min(boundaries).timestamp()
+    snap.updated_at = max(passed) if passed else None
     return snap
 
 

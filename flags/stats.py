@@ -4,7 +4,10 @@
   ``lift = (mB - mA) / mA``, ``Var = vB / (mA² nB) + vA mB² / (mA⁴ nA)``;
   a Welch t-test with Welch-Satterthwaite degrees of freedom gives the
   two-sided p-value and the interval ``lift ± t(1 - alpha/2, dof) √Var``.
-- A conversion rate p has variance ``p (1 - p)``.
+- A conversion rate p has variance ``p (1 - p)``. An arm with zero variance
+  (a rate of 0 or 1, or no users) gives no result at all, as gbstats refuses
+  it (``ZERO_NEGATIVE_VARIANCE``): its interval would be a point and its
+  p-value meaningless (``rate_problem`` says why).
 - Sample ratio mismatch: a chi-square test of the users per variant against
   the weights (``p < FLAGS_SRM_THRESHOLD``, 0.001 by default, is a mismatch).
 
@@ -124,8 +127,8 @@ def welch_relative(
     mean_a: float, var_a: float, n_a: int, mean_b: float, var_b: float, n_b: int, alpha: float = 0.05
 ) -> Comparison | None:
     """B against the control A: relative lift, its interval and p-value; None
-    when it cannot be computed (a zero control mean, no variance, n < 2)."""
-    if n_a < 2 or n_b < 2 or mean_a == 0:
+    when it cannot be computed (a zero control mean, either arm without variance, n < 2)."""
+    if n_a < 2 or n_b < 2 or mean_a == 0 or var_a <= 0 or var_b <= 0:
         return None
     lift = (mean_b - mean_a) / mean_a
     variance = var_b / (mean_a**2 * n_b) + var_a * mean_b**2 / (mean_a**4 * n_a)
@@ -140,9 +143,21 @@ def welch_relative(
     return Comparison(lift, lift - half_width, lift + half_width, p_value, dof)
 
 
+def rate_problem(conversions: int, users: int) -> str | None:
+    """Why one arm's conversion rate cannot be compared (zero variance or too few users), or None."""
+    if users < 2:
+        return f"{users} user(s): a test needs at least 2"
+    if conversions <= 0:
+        return "no user converted (rate 0%): zero variance, no test possible"
+    if conversions >= users:
+        return "every user converted (rate 100%): zero variance, no test possible"
+    return None
+
+
 def compare_rates(conv_a: int, n_a: int, conv_b: int, n_b: int, alpha: float = 0.05) -> Comparison | None:
-    """Conversion rates: each user converted or not (variance p(1 - p), as gbstats)."""
-    if n_a == 0 or n_b == 0:
+    """Conversion rates: each user converted or not (variance p(1 - p), as gbstats); None
+    when either arm has zero variance or too few users (``rate_problem``)."""
+    if rate_problem(conv_a, n_a) or rate_problem(conv_b, n_b):
         return None
     p_a, p_b = conv_a / n_a, conv_b / n_b
     return welch_relative(p_a, p_a * (1 - p_a), n_a, p_b, p_b * (1 - p_b), n_b, alpha)

@@ -1,12 +1,13 @@
 """All flags to and from a flags.json file (the original plan's shape) or CSV."""
 
-import json
+import csv
 from pathlib import Path
 
 import tablib
 from django.core.exceptions import ValidationError
 
 from bizops.spreadsheet import SafeCSV
+from flags import import_limits
 from flags.resources import FlagResource, FlagsJSON, dataset_from_rows
 
 
@@ -21,24 +22,44 @@ def export_flags(path: Path) -> int:
 
 
 def load_dataset(path: Path) -> tablib.Dataset:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".csv":
-        return tablib.Dataset().load(text, format="csv")
+    """The file's rows, within the import limits; ``ValidationError`` says what is wrong in one line."""
+    import_limits.check_file_size(path.stat().st_size)
     try:
-        return dataset_from_rows(json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"{path.name} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path.name} is not UTF-8 text") from None
+    if path.suffix == ".csv":
+        try:
+            dataset = tablib.Dataset().load(text, format="csv")
+        except csv.Error as exc:
+            raise ValidationError(f"{path.name} is not valid CSV: {exc}") from None
+    else:
+        try:
+            dataset = dataset_from_rows(import_limits.load_json(text))
+        except ValidationError as exc:
+            raise ValidationError(f"{path.name}: {exc.messages[0]}") from None
+    import_limits.check_rows(len(dataset))
+    return dataset
 
 
 def import_flags(path: Path, *, dry_run: bool = False, user=None):
-    """Check every row, then write all or nothing; returns the import result."""
+    """Check every row, then write all or nothing in one short step; returns the import result.
+
+    One pass: rows are checked first and written in bulk only when all are
+    valid (``FlagResource``), so a bad file writes nothing.
+    """
     dataset = load_dataset(path)
-    result = FlagResource().import_data(dataset, dry_run=True, raise_errors=False, user=user)
+    result = FlagResource(html_diffs=False).import_data(
+        dataset,
+        dry_run=dry_run,
+        raise_errors=False,
+        rollback_on_validation_errors=True,
+        user=user,
+        file_name=path.name,
+    )
     problems = describe_errors(result)
     if problems:
         raise ValidationError(problems)
-    if not dry_run:
-        result = FlagResource().import_data(dataset, dry_run=False, raise_errors=True, user=user)
     return result
 
 

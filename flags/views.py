@@ -2,10 +2,9 @@
 
 Front ends fetch it from other origins (a storefront, an app), like GrowthBook's
 own API, so it answers with CORS headers; its client key is public and only
-says which consumer asks. A revoked key gets 403, an unknown one 404.
+says which consumer asks. A revoked key gets 403, an unknown one 404. Its ETag
+is the same from every process serving the same flags (``payload.etag``).
 """
-
-import json
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -34,12 +33,11 @@ def sdk_payload(request, client_key: str) -> HttpResponse:
         return _cors(JsonResponse({"status": 404, "message": "unknown client key"}, status=404))
     if revoked:
         return _cors(JsonResponse({"status": 403, "message": "this client key has been revoked"}, status=403))
-    etag = f'"flags-{snap.version}-{int(snap.built_at.timestamp())}"'
+    etag = payload.etag(snap, client_key)
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:
-        body = json.dumps(payload.sdk_payload(snap), separators=(",", ":"))
-        response = HttpResponse(body, content_type="application/json")
+        response = HttpResponse(payload.sdk_body(snap), content_type="application/json")
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=settings.FLAGS_SDK_CACHE_SECONDS)
     return _cors(response)

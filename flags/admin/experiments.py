@@ -25,7 +25,18 @@ class ResultInline(admin.TabularInline):
     model = ExperimentResult
     extra = 0
     can_delete = False
-    fields = ["metric", "variant", "users", "conversions", "rate", "lift", "ci_low", "ci_high", "p_value"]
+    fields = [
+        "metric",
+        "variant",
+        "users",
+        "conversions",
+        "rate",
+        "lift",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "note",
+    ]
     readonly_fields = fields
     verbose_name_plural = "results (relative lift against the control, 95% interval, Welch t-test)"
 

@@ -6,17 +6,16 @@ from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import JSON
 from simple_history.admin import SimpleHistoryAdmin
 
 from bizops.admin_actions import set_field_action
 from bizops.history import change_log
-from bizops.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin
+from bizops.spreadsheet import SpreadsheetSafeExportAdmin
 from flags import conditions
 from flags.admin.forms import JSON_OVERRIDES
 from flags.history import revert
 from flags.models import Flag, ScheduledChange
-from flags.resources import FlagResource
+from flags.resources import FlagResource, FlagsCSV, FlagsJSON
 
 
 class StaleFilter(admin.SimpleListFilter):
@@ -57,7 +56,7 @@ def _set_enabled(enabled: bool):
 @admin.register(Flag)
 class FlagAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [FlagResource]
-    formats = [SafeCSV, JSON]
+    formats = [FlagsCSV, FlagsJSON]
     formfield_overrides = JSON_OVERRIDES
     list_display = ["key", "kind", "enabled", "summary", "owner", "last_evaluated_at", "stale_why"]
     list_filter = ["kind", "enabled", StaleFilter, "value_type", "owner"]
@@ -116,6 +115,13 @@ class FlagAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistor
             instance.save()
         for deleted in formset.deleted_objects:
             deleted.delete()
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # Our own refusals (too big, nested too deeply...) say what is wrong.
+        if isinstance(e, ValidationError):
+            form.add_error("import_file", "; ".join(e.messages))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_urls(self):
         return [

@@ -210,6 +210,7 @@ class ExperimentAnalysis(models.Model):
         LOSING = "losing", "Treatment loses"
         INCONCLUSIVE = "inconclusive", "No significant difference"
         GUARDRAIL = "guardrail", "A guardrail metric got worse"
+        NO_RESULT = "no_result", "No result: an arm has no variance"
 
     experiment = models.OneToOneField(Experiment, on_delete=models.CASCADE, related_name="analysis")
     computed_at = models.DateTimeField(default=timezone.now)
@@ -240,6 +241,12 @@ class ExperimentResult(models.Model):
     ci_low = models.DecimalField("95% CI low", **STAT)
     ci_high = models.DecimalField("95% CI high", **STAT)
     p_value = models.DecimalField(**STAT)
+    note = models.CharField(
+        "no result because",
+        max_length=300,
+        blank=True,
+        help_text="Why there is no lift, interval nor p-value.",
+    )
 
     class Meta:
         ordering = ["experiment", "metric", "position"]

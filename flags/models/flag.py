@@ -90,13 +90,7 @@ class Flag(models.Model):
         return self.key
 
     def save(self, *args, **kwargs):
-        # Stale-flag detection needs to know how long a flag has served one
-        # value to everyone; keep the start of that stretch, not every save.
-        uniform = self.serves_everyone_the_same()
-        if not uniform:
-            self.uniform_since = None
-        elif self.uniform_since is None:
-            self.uniform_since = timezone.now()
+        self.track_uniform()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
@@ -113,7 +107,10 @@ class Flag(models.Model):
         from flags.models.experiment import Experiment
 
         keys = [rule["experiment"] for rule in self.rules if "experiment" in rule]
-        found = {e.key: e for e in Experiment.objects.filter(key__in=keys)}
+        # An import checking thousands of flags hands over every experiment at once.
+        found = getattr(self, "_known_experiments", None)
+        if found is None:
+            found = {e.key: e for e in Experiment.objects.filter(key__in=keys)}
         for index, rule in enumerate(self.rules):
             key = rule.get("experiment")
             if key is None:
@@ -124,6 +121,15 @@ class Flag(models.Model):
                 raise ValidationError({"rules": f"{where}: no experiment has the key {key!r}"})
             if experiment.flag_id != self.pk:
                 raise ValidationError({"rules": f"{where}: experiment {key!r} is not linked to this flag"})
+
+    def track_uniform(self) -> None:
+        """Stale-flag detection needs to know how long a flag has served one
+        value to everyone; keep the start of that stretch, not every save
+        (called by ``save`` and by bulk imports, which do not call it)."""
+        if not self.serves_everyone_the_same():
+            self.uniform_since = None
+        elif self.uniform_since is None:
+            self.uniform_since = timezone.now()
 
     def serves_everyone_the_same(self) -> bool:
         if not self.enabled:

@@ -130,3 +130,24 @@ def test_it_returns_typed_values():
     assert flags.value("colour", {}) == "blue"
     assert flags.value("limits", {}) == {"max": 3}
     assert flags.evaluate_all({}) == {"colour": "blue", "limits": {"max": 3}}
+
+
+def _stored_regex_flag(key: str, pattern: str) -> None:
+    # As stored before regexes were checked on save: update() skips validation.
+    FlagFactory(key=key)
+    rule = {"conditions": [{"attribute": "email", "operator": "regex", "value": pattern}], "value": True}
+    Flag.objects.filter(key=key).update(rules=[rule])
+
+
+def test_a_stored_catastrophic_regex_reads_only_the_first_characters_of_a_long_value(settings):
+    settings.FLAGS_MAX_ATTRIBUTE_LENGTH = 64
+    _stored_regex_flag("hostile", "(a+)+$")
+    # Backtracking on all of it would not finish; the first 64 characters are all "a".
+    assert flags.is_on("hostile", {"id": "1", "email": "a" * 100_000 + "!"})
+    assert not flags.is_on("hostile", {"id": "1", "email": "a" * 27 + "!"})
+
+
+def test_stored_regexes_run_on_a_linear_time_engine():
+    # RE2 has no backreferences: a pattern that needs backtracking matches nothing.
+    _stored_regex_flag("backreference", r"^(a)\1")
+    assert not flags.is_on("backreference", {"id": "1", "email": "aa"})

@@ -117,6 +117,45 @@ def test_it_gives_no_verdict_before_the_minimum_sample():
     assert results.recompute(experiment).verdict == ExperimentAnalysis.Verdict.NOT_ENOUGH_DATA
 
 
+@pytest.mark.parametrize(
+    ("control_converted", "treatment_converted", "reason"),
+    [
+        (950, 1000, "treatment: every user converted (rate 100%)"),
+        (0, 50, "control: no user converted (rate 0%)"),
+        (1000, 950, "control: every user converted (rate 100%)"),
+    ],
+)
+def test_an_arm_without_variance_gives_no_result_and_no_verdict(
+    control_converted, treatment_converted, reason, settings
+):
+    settings.FLAGS_MIN_CONVERSIONS = 50  # enough data: only the missing variance stops a verdict
+    experiment = running_experiment()
+    start = timezone.now() - dt.timedelta(days=1)
+    expose(experiment, "control", range(1000), at=start)
+    expose(experiment, "treatment", range(1000), at=start)
+    convert("control", range(control_converted))
+    convert("treatment", range(treatment_converted))
+    analysis = results.recompute(experiment)
+    treatment = experiment.results.get(variant="treatment")
+    assert (treatment.lift, treatment.ci_low, treatment.ci_high, treatment.p_value) == (None,) * 4
+    assert reason in treatment.note
+    assert analysis.verdict == ExperimentAnalysis.Verdict.NO_RESULT
+    assert reason in analysis.verdict_reason
+
+
+def test_the_admin_shows_why_a_result_is_missing(client, growth_user):
+    experiment = running_experiment()
+    expose(experiment, "control", range(200))
+    expose(experiment, "treatment", range(200))
+    convert("control", range(100))
+    convert("treatment", range(200))
+    results.recompute(experiment)
+    client.force_login(growth_user)
+    page = client.get(reverse("admin:flags_experiment_change", args=[experiment.pk])).content.decode()
+    assert "treatment: every user converted (rate 100%): zero variance, no test possible" in page
+    assert "No result: an arm has no variance" in page
+
+
 def test_it_flags_a_sample_ratio_mismatch():
     experiment = running_experiment()
     expose(experiment, "control", range(5500))

@@ -88,3 +88,28 @@ def test_it_accepts_every_operator_with_a_proper_value():
         {"conditions": [{"attribute": "email", "operator": "exists"}], "percentage": 12.5, "value": True},
     ]
     FlagFactory.build(key="ok", rules=rules).full_clean()
+
+
+def test_it_refuses_a_regex_with_a_repeat_inside_a_repeat_naming_the_rule():
+    message = errors(
+        rules=[
+            {"value": True},
+            {"conditions": [cond(attribute="email", operator="regex", value="(a+)+$")], "value": True},
+        ]
+    )["rules"][0]
+    assert message.startswith(
+        "rule 2, condition 1, value: regular expression '(a+)+$' nests a repeat inside a repeat"
+    )
+
+
+@pytest.mark.parametrize("pattern", [r"^(a)\1", r"(?=admin)a", r"(?<!x)y"])
+def test_it_refuses_a_regex_that_linear_time_matching_cannot_run(pattern):
+    message = errors(rules=[{"conditions": [cond(operator="regex", value=pattern)], "value": True}])["rules"][
+        0
+    ]
+    assert "uses a feature linear-time matching cannot run" in message
+
+
+@pytest.mark.parametrize("pattern", [r"^[ab]@", r"@example\.(com|org)$", r"a+b+", r"(ab){3}"])
+def test_it_accepts_ordinary_regexes(pattern):
+    Flag(key="f", rules=[{"conditions": [cond(operator="regex", value=pattern)], "value": True}]).full_clean()

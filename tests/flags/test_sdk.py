@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from growthbook import GrowthBook
 
+from flags import snapshot
 from flags.middleware import FlagsMiddleware
 from tests.flags.conftest import ClientKeyFactory, FlagFactory, running_experiment
 
@@ -148,3 +149,25 @@ def test_the_bootstrap_json_carries_features_attributes_and_values(rf):
     assert data["features"]["hero"] == {"defaultValue": "a", "rules": []}
     assert data["attributes"]["id"] == "visitor-id-0001"
     assert data["values"] == {"hero": "a"}
+
+
+def test_the_etag_is_the_same_from_every_process_serving_the_same_flags(client, time_machine):
+    key = ClientKeyFactory()
+    FlagFactory(key="new-checkout", rules=[{"percentage": 50, "value": True}])
+    time_machine.move_to("2026-03-01T09:00:00Z")
+    first = client.get(f"/flags/sdk/{key.key}.json")
+    # Another worker: its own snapshot, built later from the same database.
+    snapshot.reset()
+    time_machine.move_to("2026-03-01T09:05:00Z")
+    other = client.get(f"/flags/sdk/{key.key}.json")
+    assert other["ETag"] == first["ETag"]
+    assert other.content == first.content
+    again = client.get(f"/flags/sdk/{key.key}.json", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+
+
+def test_each_client_key_has_its_own_etag(client):
+    one, two = ClientKeyFactory(), ClientKeyFactory()
+    assert (
+        client.get(f"/flags/sdk/{one.key}.json")["ETag"] != client.get(f"/flags/sdk/{two.key}.json")["ETag"]
+    )

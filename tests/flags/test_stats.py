@@ -91,3 +91,23 @@ def test_its_chi_square_tail_equals_scipys(dof):
 
 def test_it_gives_no_lift_when_the_control_never_converts():
     assert stats.compare_rates(0, 1000, 10, 1000) is None
+
+
+@pytest.mark.parametrize(
+    ("conv_a", "n_a", "conv_b", "n_b"),
+    [
+        (950, 1000, 1000, 1000),  # the variant converts everyone
+        (0, 1000, 50, 1000),  # nobody in the control converts
+        (1000, 1000, 950, 1000),  # the control converts everyone
+        (50, 1000, 0, 0),  # the variant has no users
+    ],
+)
+def test_an_arm_without_variance_gives_no_result_like_gbstats(conv_a, n_a, conv_b, n_b):
+    assert stats.compare_rates(conv_a, n_a, conv_b, n_b) is None
+
+
+def test_it_says_why_a_rate_cannot_be_tested():
+    assert "rate 100%" in stats.rate_problem(1000, 1000)
+    assert "rate 0%" in stats.rate_problem(0, 1000)
+    assert "0 user(s)" in stats.rate_problem(0, 0)
+    assert stats.rate_problem(50, 1000) is None

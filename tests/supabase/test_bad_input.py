@@ -52,3 +52,14 @@ def test_verify_reports_a_database_without_the_supabase_roles(plain_postgres):
     assert "ERROR   missing_role: role anon: does not exist" in result.stdout
     assert "ERROR   missing_table: public.etl_dailymetric" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["supabase_delta", "verify_db"])
+def test_the_demos_sqlite_database_is_refused_in_one_line(command, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    result = manage(command)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"CommandError: {command}: DATABASE_URL is not a PostgreSQL URL "
+        "(expected postgres://user:password@host:5432/name)"
+    )

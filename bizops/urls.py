@@ -7,7 +7,6 @@ from bizops.dashboards import views as dashboards
 from health.views import health
 
 
-
 class FaviconView(RedirectView):
     """Browsers ask for /favicon.ico on every page; send them to the static icon
     (looked up per request: its hashed name is known only once static files are collected)."""

@@ -23,7 +23,7 @@ python-version:
 
 $(STAMP): requirements/base.txt requirements/dev.txt | python-version
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "installing requirements (about 1-3 minutes on first use)..."
+	@echo "installing requirements (about 1-4 minutes on first use)..."
 	$(PY) -m pip install --disable-pip-version-check -r requirements/dev.txt
 	@touch $(STAMP)
 

@@ -127,7 +127,9 @@ def seed_flags() -> tuple[int, int, bool]:
     existing = set(Flag.objects.filter(key__in=[f["key"] for f in FLAGS]).values_list("key", flat=True))
     for spec in FLAGS:
         if spec["key"] not in existing:
-            Flag.objects.create(**spec)
+            flag = Flag(**spec)
+            flag.full_clean()
+            flag.save()
     return len(FLAGS) - len(existing), len(existing), OFFER not in existing
 
 

@@ -23,7 +23,8 @@ python-version:
 
 $(STAMP): requirements/base.txt requirements/dev.txt | python-version
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@echo "installing requirements (about 1-4 minutes on first use)..."
+	$(PY) -m pip install --disable-pip-version-check -r requirements/dev.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)

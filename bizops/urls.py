@@ -1,12 +1,25 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from bizops.dashboards import views as dashboards
 from health.views import health
 
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on every page; send them to the static icon
+    (looked up per request: its hashed name is known only once static files are collected)."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("bizops/favicon.svg")
+
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/finance/forecast/", include("finance.urls")),
     path(
         "admin/dashboards/metrics/",

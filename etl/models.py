@@ -70,6 +70,8 @@ class AdInsightDaily(models.Model):
     fetched_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "daily ad insight"
+        verbose_name_plural = "daily ad insights"
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "account", "campaign", "date"], name="adinsight_natural_key_unique"
@@ -190,6 +192,8 @@ class FxRate(models.Model):
     rate = models.DecimalField(max_digits=18, decimal_places=8)
 
     class Meta:
+        verbose_name = "FX rate"
+        verbose_name_plural = "FX rates"
         constraints = [models.UniqueConstraint(fields=["day", "currency"], name="fxrate_day_currency_unique")]
         ordering = ["-day", "currency"]
 

@@ -75,6 +75,12 @@ def test_the_demo_migrates_seeds_and_serves_a_working_admin(tmp_path):
         assert "analytics_infrastructure" in tickets
         assert "usage_limit_enforcement" in tickets
         assert session.get(f"{base}/admin/bizops/backlogticket/import/", timeout=10).status_code == 200
+        icon = requests.get(f"{base}/favicon.ico", timeout=10)
+        assert (icon.status_code, icon.headers["Content-Type"]) == (200, "image/svg+xml")
+        assert "/static/bizops/favicon.svg" in index.text
+        sdk_url = re.search(r"SDK payload at http://127\.0\.0\.1:8000(/flags/sdk/\S+\.json)", seeded.stdout)
+        sdk = requests.get(f"{base}{sdk_url.group(1)}", timeout=10)
+        assert sdk.status_code == 200 and "new-checkout" in sdk.json()["features"]
     finally:
         server.terminate()
         server.wait(timeout=20)

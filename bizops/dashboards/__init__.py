@@ -28,4 +28,10 @@ DASHBOARDS = [
         "MRR and cash by scenario, break-even, top levers, actuals against the forecast.",
         "finance.view_forecastrun",
     ),
+    Dashboard(
+        "Experiment portfolio",
+        "admin:flags_experiment_portfolio",
+        "Experiment ideas ranked by ICE (impact, confidence, ease), and the experiments running now.",
+        "flags.view_experiment",
+    ),
 ]

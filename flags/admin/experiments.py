@@ -7,7 +7,7 @@ from django.urls import path
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from flags import results
+from flags import display, results
 from flags.admin.forms import JSON_OVERRIDES
 from flags.models import Conversion, Experiment, ExperimentResult, Exposure
 from flags.tasks import recompute_results
@@ -28,13 +28,12 @@ class ResultInline(admin.TabularInline):
     fields = [
         "metric",
         "variant",
-        "users",
-        "conversions",
-        "rate",
-        "lift",
-        "ci_low",
-        "ci_high",
-        "p_value",
+        "user_count",
+        "conversion_count",
+        "rate_shown",
+        "lift_shown",
+        "ci",
+        "p",
         "note",
     ]
     readonly_fields = fields
@@ -42,6 +41,30 @@ class ResultInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="users")
+    def user_count(self, obj: ExperimentResult) -> str:
+        return f"{obj.users:,}"
+
+    @admin.display(description="conversions")
+    def conversion_count(self, obj: ExperimentResult) -> str:
+        return f"{obj.conversions:,}"
+
+    @admin.display(description="rate")
+    def rate_shown(self, obj: ExperimentResult) -> str:
+        return display.percent(obj.rate)
+
+    @admin.display(description="relative lift")
+    def lift_shown(self, obj: ExperimentResult) -> str:
+        return display.percent(obj.lift, signed=True)
+
+    @admin.display(description="95% interval of the lift")
+    def ci(self, obj: ExperimentResult) -> str:
+        return display.interval(obj.ci_low, obj.ci_high)
+
+    @admin.display(description="p-value")
+    def p(self, obj: ExperimentResult) -> str:
+        return display.p_value(obj.p_value)
 
 
 @admin.register(Experiment)

@@ -118,7 +118,13 @@ class Flag(models.Model):
             where = f"rule {index + 1}, experiment"
             experiment = found.get(key)
             if experiment is None:
-                raise ValidationError({"rules": f"{where}: no experiment has the key {key!r}"})
+                raise ValidationError(
+                    {
+                        "rules": f"{where}: experiment {key!r} does not exist yet: create it under "
+                        f"Feature flags > Experiments first (its key must be {key!r}), or save the flag "
+                        "without this rule and add it afterwards"
+                    }
+                )
             if experiment.flag_id != self.pk:
                 raise ValidationError({"rules": f"{where}: experiment {key!r} is not linked to this flag"})
 

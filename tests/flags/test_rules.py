@@ -68,7 +68,9 @@ def test_it_refuses_a_rule_that_ends_before_it_starts():
 
 def test_it_refuses_an_experiment_rule_for_an_unknown_experiment():
     assert errors(rules=[{"experiment": "nope"}])["rules"][0] == (
-        "rule 1, experiment: no experiment has the key 'nope'"
+        "rule 1, experiment: experiment 'nope' does not exist yet: create it under "
+        "Feature flags > Experiments first (its key must be 'nope'), "
+        "or save the flag without this rule and add it afterwards"
     )
 
 

@@ -68,3 +68,14 @@ def test_a_password_holding_an_at_sign_is_never_printed_in_part(command, passwor
     output = result.stderr + result.stdout
     assert "ss@word" not in output
     assert "word" not in output
+
+
+@pytest.mark.parametrize("command", ["supabase_delta", "verify_db"])
+def test_the_demos_sqlite_database_is_refused_in_one_line(command, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    result = manage(command)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"CommandError: {command}: DATABASE_URL is not a PostgreSQL URL "
+        "(expected postgres://user:password@host:5432/name)"
+    )

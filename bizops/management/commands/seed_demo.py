@@ -6,13 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bizops.backlog_files import import_dir
 from bizops.demo_admin import default_password_file, ensure_admin
+from flags.demo import seed_demo as seed_flags_demo
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "backlog"
 
 
 class Command(BaseCommand):
     help = (
-        "Seed the demo: an admin user (printed with its password) and the sample backlog. "
+        "Seed the demo: an admin user (printed with its password), the sample backlog, the finance plan, "
+        "feature flags and experiments (measured on the orders already loaded) and an SDK client key. "
         "Seeding again adds what is missing and keeps every edit, the admin password included."
     )
 
@@ -27,6 +29,11 @@ class Command(BaseCommand):
             help="Where the password is kept to print again "
             "(default: .demo-admin-password next to the SQLite database; none on other databases).",
         )
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="Where the demo is served, for the URLs printed.",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -38,5 +45,6 @@ class Command(BaseCommand):
             f"backlog: {result.created} created, {result.kept} already there (kept as they are)"
         )
         call_command("seed_finance_demo", stdout=self.stdout)
+        seed_flags_demo(self.stdout, base_url=options["base_url"].rstrip("/"))
         # Last, so the person sees how to log in without scrolling back.
         self.stdout.write(self.style.SUCCESS(admin.line(password_file)))

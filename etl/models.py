@@ -5,6 +5,9 @@ store's); conversion to the reporting currency happens in ``etl.metrics`` with
 the day's ``FxRate``, and the rate used is kept on the metric row.
 """
 
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -188,8 +191,14 @@ class FxRate(models.Model):
     """1 unit of ``currency`` is worth ``rate`` units of the reporting currency on ``day``."""
 
     day = models.DateField()
-    currency = models.CharField(max_length=3)
-    rate = models.DecimalField(max_digits=18, decimal_places=8)
+    currency = models.CharField(
+        max_length=3,
+        validators=[RegexValidator(r"^[A-Z]{3}\Z", "a currency code is three capital letters, like CAD")],
+        help_text="ISO 4217 code, like CAD.",
+    )
+    rate = models.DecimalField(
+        max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))]
+    )
 
     class Meta:
         verbose_name = "FX rate"

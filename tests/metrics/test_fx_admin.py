@@ -102,3 +102,20 @@ def test_one_day_as_a_spreadsheet_date_and_as_text_is_a_repeat(admin_client):
     html = response.content.decode()
     assert "CAD on 2026-01-08 appears twice in the file" in html
     assert "Confirm import" not in html
+
+
+@pytest.mark.parametrize(
+    ("currency", "rate", "reason"),
+    [
+        ("=A1", "0.72", "a currency code is three capital letters, like CAD"),
+        ("cad", "0.72", "a currency code is three capital letters, like CAD"),
+        ("EUR", "0", "Ensure this value is greater than or equal to"),
+    ],
+)
+def test_the_add_form_refuses_a_bad_currency_or_rate_naming_it(admin_client, currency, rate, reason):
+    response = admin_client.post(
+        reverse("admin:etl_fxrate_add"), {"day": "2025-03-02", "currency": currency, "rate": rate}
+    )
+    assert response.status_code == 200
+    assert reason in response.content.decode()
+    assert not FxRate.objects.exists()

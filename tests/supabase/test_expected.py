@@ -29,7 +29,12 @@ def test_a_missing_foreign_key_column_comes_with_its_constraint_and_index():
 def test_migrations_not_recorded_are_named_in_the_order_migrate_runs_them():
     migrations = Migrations()
     applied = {key for key in migrations.plan if key[0] != "etl"}
-    assert migrations.unapplied(applied) == ["etl.0001_initial", "etl.0002_nightly_pipeline_schedule"]
+    assert migrations.unapplied(applied) == [
+        "etl.0001_initial",
+        "etl.0002_nightly_pipeline_schedule",
+        "etl.0003_readable_names",
+        "etl.0004_fxrate_currency_code",
+    ]
     assert "etl_order" not in migrations.model_state("public", applied).tables
 
 

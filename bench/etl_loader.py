@@ -7,7 +7,7 @@ created, migrated and dropped here, so no real data is touched. Prints rows
 per second for:
   - COPY of the rows into an empty table (the floor: no conflict handling at all),
   - the loader (etl.load.load_orders), batches of ETL_BATCH_SIZE, one transaction
-    each, with both strategies (COPY + merge, and bulk_create(update_conflicts)),
+    each, with both strategies ("copy": COPY + merge, "orm": bulk_create(update_conflicts)),
     first into an empty table (inserts) then again over the same rows (updates),
   - update_or_create row by row (what most code does), sampled and extrapolated.
 """
@@ -124,16 +124,15 @@ def bench_copy() -> float:
 
 
 def bench_loader(strategy: str, *, empty: bool) -> float:
-    from etl import load
+    from etl.load import load_orders
 
-    load.STRATEGY = strategy
     if empty:
         truncate()
     spent = 0.0
     for start in range(0, ORDERS, BATCH):
         batch = records(start, min(ORDERS, start + BATCH))
         began = time.perf_counter()
-        load.load_orders("bench.myshopify.com", batch)
+        load_orders("bench.myshopify.com", batch, strategy=strategy)
         spent += time.perf_counter() - began
         if start and start % 200_000 == 0:
             print(f"    {strategy}: {start:,} orders, {start / spent:,.0f} rows/s so far", flush=True)
@@ -181,8 +180,8 @@ def main() -> None:
     check()
     results["loader, COPY + merge, updates"] = bench_loader("copy", empty=False)
     check()
-    results["loader, bulk_create(update_conflicts), inserts"] = bench_loader("bulk_create", empty=True)
-    results["loader, bulk_create(update_conflicts), updates"] = bench_loader("bulk_create", empty=False)
+    results["loader, bulk_create(update_conflicts), inserts"] = bench_loader("orm", empty=True)
+    results["loader, bulk_create(update_conflicts), updates"] = bench_loader("orm", empty=False)
     check()
     sampled, sample_time = bench_per_row()
     floor = ORDERS / results["COPY into an empty table (floor)"]
@@ -198,7 +197,7 @@ def main() -> None:
         f"update_or_create was sampled: {sampled:,} rows in {sample_time:.1f} s, extrapolated to {ORDERS:,} "
         f"rows ({extrapolated / 60:.1f} min); running it in full would take too long."
     )
-    best = max(("copy", "bulk_create"), key=lambda s: -results[f"loader, {_label(s)}, inserts"])
+    best = max(("copy", "orm"), key=lambda s: -results[f"loader, {_label(s)}, inserts"])
     ratio = (ORDERS / results[f"loader, {_label(best)}, inserts"]) / floor
     print(f"best loader strategy: {best}; inserts at {ratio:.2f} x the COPY rate (target: at least 0.50)")
     _drop(server_url)

@@ -39,13 +39,22 @@ INSIGHT_FIELDS = [
 ]
 
 
-# "copy" (COPY + merge on PostgreSQL, bulk_create elsewhere) or "bulk_create" everywhere;
-# bench/loader_bench.py switches it to measure both.
-STRATEGY = "copy"
+# How orders and their children are written: "copy" (COPY + merge, PostgreSQL only, the
+# fast path) or "orm" (bulk_create(update_conflicts), any database). Same rows either way;
+# both run in the tests on PostgreSQL so neither can drift.
+STRATEGIES = ("copy", "orm")
 
 
-def use_copy() -> bool:
-    return connection.vendor == "postgresql" and STRATEGY == "copy"
+def strategy_for(strategy: str | None = None) -> str:
+    """The strategy to use: ``strategy`` if the database supports it, else by vendor when None."""
+    vendor = connection.vendor
+    if strategy is None:
+        return "copy" if vendor == "postgresql" else "orm"
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown loader strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
+    if strategy == "copy" and vendor != "postgresql":
+        raise ValueError(f"loader strategy 'copy' needs PostgreSQL, this database is {vendor}: use 'orm'")
+    return strategy
 
 
 # --- sync state ------------------------------------------------------------------------------
@@ -146,35 +155,37 @@ def batches(records: list[OrderRecord], size: int | None = None) -> Iterable[lis
         yield records[start : start + size]
 
 
-def load_orders(shop: str, records: list[OrderRecord]) -> int:
+def load_orders(shop: str, records: list[OrderRecord], *, strategy: str | None = None) -> int:
     """Upsert orders with their lines and refunds in one transaction; returns rows written.
 
-    On PostgreSQL the commit does not wait for the WAL flush; the caller's next
-    ordinary commit (the pull saves its cursor and state last) makes it durable.
+    ``strategy``: "copy" or "orm" (see ``strategy_for``); by default "copy" on
+    PostgreSQL, where the commit does not wait for the WAL flush; the caller's
+    next ordinary commit (the pull saves its cursor and state last) makes it durable.
     """
+    copy = strategy_for(strategy) == "copy"
     latest = {}
     for record in records:
         # The same order twice in a batch (updated while we paged): the later update wins.
         if record.external_id not in latest or record.updated_at >= latest[record.external_id].updated_at:
             latest[record.external_id] = record
     with transaction.atomic():
-        if use_copy():
+        if copy:
             # A batch's commit need not wait for its WAL flush: if PostgreSQL crashed in
             # that instant, the batch would be lost, but so would every later commit,
             # including the cursor's, which the pull saves afterwards with a normal
             # (flushing) commit. The next run then re-reads the batch: nothing is lost.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        ids = _upsert_orders(shop, list(latest.values()))
+        ids = _upsert_orders(shop, list(latest.values()), copy=copy)
         written = len(latest)
-        written += _replace_children(OrderLine, ids, latest, "lines", LINE_FIELDS)
-        written += _replace_children(Refund, ids, latest, "refunds", REFUND_FIELDS)
+        written += _replace_children(OrderLine, ids, latest, "lines", LINE_FIELDS, copy=copy)
+        written += _replace_children(Refund, ids, latest, "refunds", REFUND_FIELDS, copy=copy)
     return written
 
 
-def _upsert_orders(shop: str, records: list[OrderRecord]) -> dict[int, int]:
-    """external id -> pk (on PostgreSQL, new orders only when they have lines or refunds)."""
-    if use_copy():
+def _upsert_orders(shop: str, records: list[OrderRecord], *, copy: bool) -> dict[int, int]:
+    """external id -> pk (with COPY, new orders only when they have lines or refunds)."""
+    if copy:
         # first_order belongs to the metrics step: set on insert, never overwritten here.
         columns = ["shop", "external_id", *ORDER_FIELDS, "first_order"]
         values = attrgetter(*ORDER_FIELDS)
@@ -200,14 +211,14 @@ def _upsert_orders(shop: str, records: list[OrderRecord]) -> dict[int, int]:
 
 
 def _replace_children(
-    model, ids: dict[int, int], records: dict[int, OrderRecord], attr: str, fields: list[str]
+    model, ids: dict[int, int], records: dict[int, OrderRecord], attr: str, fields: list[str], *, copy: bool
 ) -> int:
     wanted = {
         (ids[order_ext], child.external_id): child
         for order_ext, record in records.items()
         for child in getattr(record, attr)
     }
-    if use_copy():
+    if copy:
         columns = ["order_id", "external_id", *fields]
         rows = [(order_id, ext, *(getattr(c, f) for f in fields)) for (order_id, ext), c in wanted.items()]
         copy_merge(model, columns, rows, ["order_id", "external_id"], want_ids=False)
@@ -218,13 +229,13 @@ def _replace_children(
         ]
         upsert_objects(model, objs, ["order", "external_id"], fields)
     if ids:
-        _delete_stale_children(model, list(ids.values()), set(wanted))
+        _delete_stale_children(model, list(ids.values()), set(wanted), copy=copy)
     return len(wanted)
 
 
-def _delete_stale_children(model, order_ids: list[int], wanted: set[tuple[int, int]]) -> None:
+def _delete_stale_children(model, order_ids: list[int], wanted: set[tuple[int, int]], *, copy: bool) -> None:
     """Remove children of these orders that the provider no longer lists (an edited-out line)."""
-    if use_copy():
+    if copy:
         # One array parameter instead of thousands: the IN list was most of the batch's time.
         table = model._meta.db_table
         with connection.cursor() as cursor:

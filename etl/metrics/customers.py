@@ -57,19 +57,38 @@ def _reflag_postgres(start, end) -> int:
         return cursor.rowcount
 
 
-def refresh_first_orders(since: date, until: date) -> int:
+# "sql" (the statement above, PostgreSQL only) or "orm" (two portable UPDATEs, any
+# database). Same flags either way; both run in the tests on PostgreSQL.
+STRATEGIES = ("sql", "orm")
+
+
+def strategy_for(strategy: str | None = None) -> str:
+    """The strategy to use: ``strategy`` if the database supports it, else by vendor when None."""
+    vendor = connection.vendor
+    if strategy is None:
+        return "sql" if vendor == "postgresql" else "orm"
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown first-order strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
+    if strategy == "sql" and vendor != "postgresql":
+        raise ValueError(f"first-order strategy 'sql' needs PostgreSQL, this database is {vendor}: use 'orm'")
+    return strategy
+
+
+def refresh_first_orders(since: date, until: date, *, strategy: str | None = None) -> int:
     """Re-flag the whole history of every customer who ordered in the range; return rows changed.
 
     Only those customers can change the new-customer counts of the range's
-    days; their older orders are corrected too.
+    days; their older orders are corrected too. ``strategy``: "sql" or "orm"
+    (see ``strategy_for``), by default "sql" on PostgreSQL.
     """
+    sql = strategy_for(strategy) == "sql"
     start, end = bounds(since, until)
     keys = (
         Order.objects.filter(created_at__gte=start, created_at__lt=end)
         .exclude(customer_key="")
         .values("customer_key")
     )
-    if connection.vendor == "postgresql":
+    if sql:
         changed = _reflag_postgres(start, end)
     else:
         firsts = _firsts(keys)

@@ -3,12 +3,14 @@
 import time
 
 import pytest
+from django.db import connection
 
 import etl.connectors.meta
 import etl.connectors.tiktok  # noqa: F401 (imported so the fixture can patch them)
 from etl import connectors
 from etl.models import AdInsightDaily, Order, OrderLine, Refund, SyncState
 from etl.sandbox.server import start
+from tests.services import require_postgres
 
 
 @pytest.fixture(scope="session")
@@ -83,3 +85,11 @@ def cursors() -> dict:
 def wipe() -> None:
     for model in (Refund, OrderLine, Order, AdInsightDaily, SyncState):
         model.objects.all().delete()
+
+
+@pytest.fixture(params=["copy", "orm"])
+def load_strategy(request) -> str:
+    """Each loader test runs through both write paths; COPY + merge needs PostgreSQL (CI)."""
+    if request.param == "copy":
+        require_postgres(connection)
+    return request.param

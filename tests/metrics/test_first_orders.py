@@ -1,0 +1,124 @@
+"""etl.metrics.customers: the first-order flags, through both strategies.
+
+"orm" (two portable UPDATEs) runs everywhere, "sql" (one PostgreSQL statement)
+with DATABASE_URL set to PostgreSQL, as in CI: the same flags either way.
+"""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from etl.metrics.customers import refresh_first_orders
+from etl.models import Order
+from tests.metrics.factories import OrderFactory, at
+from tests.services import require_postgres
+
+pytestmark = pytest.mark.django_db
+DAY = date(2025, 3, 10)
+
+
+@pytest.fixture(params=["sql", "orm"])
+def strategy(request) -> str:
+    if request.param == "sql":
+        require_postgres(connection)
+    return request.param
+
+
+def firsts() -> list[str]:
+    return sorted(Order.objects.filter(first_order=True).values_list("name", flat=True))
+
+
+def test_it_flags_each_customer_s_first_valid_order_with_guests_keyed_by_email(strategy):
+    OrderFactory(name="old", created_at=at(date(2025, 2, 1)), customer_key="customer:1")
+    OrderFactory(name="returning", created_at=at(DAY, 9), customer_key="customer:1")
+    OrderFactory(name="guest", created_at=at(DAY, 10), customer_key="email:ann@example.com")
+    OrderFactory(name="guest again", created_at=at(DAY, 11), customer_key="email:ann@example.com")
+    OrderFactory(name="new", created_at=at(DAY, 12), customer_key="customer:2")
+    assert refresh_first_orders(DAY, DAY, strategy=strategy) == 3
+    assert firsts() == ["guest", "new", "old"]
+
+
+def test_an_order_without_a_customer_key_is_never_first(strategy):
+    OrderFactory(name="unknown", created_at=at(DAY), customer_key="")
+    Order.objects.update(first_order=True)
+    assert refresh_first_orders(DAY, DAY, strategy=strategy) == 1
+    assert firsts() == []
+
+
+@pytest.mark.parametrize(
+    "invalid", [{"test": True}, {"cancelled_at": at(DAY, 8)}, {"deleted_at": at(DAY, 8)}]
+)
+def test_it_hands_the_flag_on_past_an_order_that_does_not_count(strategy, invalid):
+    OrderFactory(name="first", created_at=at(DAY, 9), customer_key="customer:9")
+    OrderFactory(name="second", created_at=at(DAY, 10), customer_key="customer:9")
+    refresh_first_orders(DAY, DAY, strategy=strategy)
+    Order.objects.filter(name="first").update(**invalid)
+    assert refresh_first_orders(DAY, DAY, strategy=strategy) == 2
+    assert firsts() == ["second"]
+
+
+def test_a_tie_on_creation_time_goes_to_the_order_saved_first(strategy):
+    OrderFactory(name="a", created_at=at(DAY, 9), customer_key="customer:3")
+    OrderFactory(name="b", created_at=at(DAY, 9), customer_key="customer:3")
+    refresh_first_orders(DAY, DAY, strategy=strategy)
+    assert firsts() == ["a"]
+
+
+def test_it_corrects_the_older_orders_of_customers_in_the_range_and_no_one_else(strategy):
+    OrderFactory(name="older", created_at=at(date(2025, 1, 5)), customer_key="customer:4")
+    OrderFactory(name="in range", created_at=at(DAY), customer_key="customer:4")
+    OrderFactory(name="other customer", created_at=at(date(2025, 1, 6)), customer_key="customer:5")
+    Order.objects.filter(name="in range").update(first_order=True)
+    assert refresh_first_orders(DAY, DAY, strategy=strategy) == 2
+    assert firsts() == ["older"]
+
+
+def test_running_it_twice_changes_nothing_the_second_time(strategy):
+    OrderFactory(created_at=at(DAY, 9), customer_key="customer:6")
+    OrderFactory(created_at=at(DAY, 10), customer_key="customer:6")
+    OrderFactory(created_at=at(DAY, 11), customer_key="")
+    assert refresh_first_orders(DAY, DAY, strategy=strategy) == 1
+    flags = list(Order.objects.order_by("pk").values_list("pk", "first_order"))
+    assert refresh_first_orders(DAY, DAY, strategy=strategy) == 0
+    assert list(Order.objects.order_by("pk").values_list("pk", "first_order")) == flags
+
+
+def test_an_unknown_strategy_is_refused_naming_it_and_changes_nothing():
+    OrderFactory(created_at=at(DAY), customer_key="customer:7")
+    with pytest.raises(ValueError, match=r"^unknown first-order strategy 'fast': use one of sql, orm$"):
+        refresh_first_orders(DAY, DAY, strategy="fast")
+    assert firsts() == []
+
+
+def test_sql_is_refused_on_a_database_other_than_postgresql():
+    if connection.vendor == "postgresql":
+        pytest.skip("runs where the database is not PostgreSQL (make test on SQLite)")
+    with pytest.raises(
+        ValueError, match=r"^first-order strategy 'sql' needs PostgreSQL, this database is sqlite"
+    ):
+        refresh_first_orders(DAY, DAY, strategy="sql")
+
+
+def test_both_strategies_flag_the_same_orders_on_postgresql():
+    require_postgres(connection)
+    for n in range(60):
+        day = date(2025, 3, 1 + n % 14)
+        OrderFactory(
+            created_at=at(day, 8 + n % 5),
+            customer_key="" if n % 11 == 0 else f"customer:{n % 17}",
+            test=n % 13 == 0,
+            cancelled_at=at(day, 20) if n % 7 == 0 else None,
+            deleted_at=at(day, 21) if n % 19 == 0 else None,
+        )
+    every_third = list(Order.objects.order_by("pk").values_list("pk", flat=True))[::3]
+    Order.objects.filter(pk__in=every_third).update(first_order=True)  # stale flags to correct
+    start = list(Order.objects.order_by("pk").values_list("pk", "first_order"))
+    seen = {}
+    for strategy in ("sql", "orm"):
+        for pk, flag in start:
+            Order.objects.filter(pk=pk).update(first_order=flag)
+        changed = refresh_first_orders(DAY, date(2025, 3, 12), strategy=strategy)
+        seen[strategy] = (changed, list(Order.objects.order_by("pk").values_list("pk", "first_order")))
+    assert seen["sql"][0] > 0 and any(flag for _, flag in seen["sql"][1])
+    assert seen["sql"] == seen["orm"]

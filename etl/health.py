@@ -12,5 +12,11 @@ register_job(
     description="Daily metrics over the trailing window, nightly after the pulls.",
 )
 
+register_job(
+    "etl.nightly_pipeline",
+    every=timedelta(days=1),
+    description="Starts the pulls side by side, then the metrics once all have ended; nightly 01:10.",
+)
+
 for _source in sources.SOURCES:
     register_job(_source.job, every=_source.every, description=_source.description, grace=_source.grace)

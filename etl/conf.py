@@ -13,7 +13,7 @@ from django.conf import settings
 
 from etl.errors import ConfigError
 
-SOURCES = ("meta", "tiktok", "shopify")
+# The sources and which reader below each one needs: etl/sources.py.
 
 # Meta stopped serving these view-through windows on 2026-01-12
 # (https://developers.facebook.com/docs/marketing-api/insights/parameters/ ,

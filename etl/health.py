@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from etl import sources
 from etl.metrics import checks  # noqa: F401 - registers the metrics checks
 from health.registry import register_job
 
@@ -11,9 +12,11 @@ register_job(
     description="Daily metrics over the trailing window, nightly after the pulls.",
 )
 
-for _source, _label in [("meta", "Meta ads"), ("tiktok", "TikTok ads"), ("shopify", "Shopify orders")]:
-    register_job(
-        f"etl.pull_{_source}",
-        every=timedelta(days=1),
-        description=f"{_label}: the nightly pull (or a manual one).",
-    )
+register_job(
+    "etl.nightly_pipeline",
+    every=timedelta(days=1),
+    description="Starts the pulls side by side, then the metrics once all have ended; nightly 01:10.",
+)
+
+for _source in sources.SOURCES:
+    register_job(_source.job, every=_source.every, description=_source.description, grace=_source.grace)

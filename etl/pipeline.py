@@ -24,19 +24,14 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db.models import Max, Q
 
+from etl import sources
 from etl.metrics.compute import ComputeResult, recompute
 from health.jobs import JobSkipped, format_error, track_job
 from health.models import JobRun
 
-SOURCES = {"meta": "Meta", "tiktok": "TikTok", "shopify": "Shopify"}
 METRICS_JOB = "etl.compute_metrics"
 # Seconds between two tries of a pull whose lock another run holds.
 LOCK_POLL_SECONDS = 10
-
-
-def pull_job(source: str) -> str:
-    """The job name (and lock) of one source's pull, shared by its task, command and the pipeline."""
-    return f"etl.pull_{source}"
 
 
 @dataclass
@@ -74,12 +69,13 @@ def pull(
     progress: Callable | None = None,
 ) -> SourceOutcome:
     """Pull one source under its job's record and lock; a failure is returned, not raised."""
-    if source not in SOURCES:
-        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    spec = sources.get(source)
+    if spec is None:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(sources.NAMES)}")
     deadline = time.monotonic() + settings.PIPELINE_PULL_WAIT_SECONDS
     while True:
         try:
-            with track_job(pull_job(source), trigger=trigger, task_id=task_id) as run:
+            with track_job(spec.job, trigger=trigger, task_id=task_id) as run:
                 # Imported here: the connectors are a heavier module than the
                 # metrics, and a broken one must fail this source only.
                 from etl.pull import pull_source
@@ -135,9 +131,12 @@ def run(
     """
     say = progress or (lambda message: None)
     outcomes = []
-    for source, label in SOURCES.items():
+    for source in sources.SOURCES:
+        label = source.label
         say(f"pulling {label}")
-        outcome = pull(source, since=since, until=until, trigger=trigger, progress=_pull_progress(say, label))
+        outcome = pull(
+            source.name, since=since, until=until, trigger=trigger, progress=_pull_progress(say, label)
+        )
         say(f"{label}: {outcome.status}, {outcome.rows_written} rows written{_error(outcome.error)}")
         outcomes.append(outcome)
     if before_metrics:
@@ -177,7 +176,7 @@ class Freshness:
 
 def freshness() -> list[Freshness]:
     """Last successful and failed run of each source's pull and of the metrics, in one query."""
-    jobs = {pull_job(source): (source, label) for source, label in SOURCES.items()}
+    jobs = {source.job: (source.name, source.label) for source in sources.SOURCES}
     jobs[METRICS_JOB] = ("metrics", "Metrics")
     found = {
         row["job"]: row

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from etl import conf as etl_conf
+from etl import sources
 from etl.connectors.meta import MetaConnector
 from etl.connectors.tiktok import MAX_DAYS as TIKTOK_MAX_DAYS
 from etl.connectors.tiktok import TikTokConnector
@@ -84,19 +85,15 @@ def pull_source(
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PullResult:
-    """Pull ``source`` ("meta", "tiktok" or "shopify") into the tables; raises ``EtlError`` on failure."""
-    if source not in etl_conf.SOURCES:
-        raise ConfigError(f"unknown source {source!r}: choose one of {', '.join(etl_conf.SOURCES)}")
+    """Pull ``source`` (one of ``etl.sources.NAMES``) into the tables; raises ``EtlError`` on failure."""
+    spec = sources.get(source)
+    if spec is None:
+        raise ConfigError(f"unknown source {source!r}: choose one of {', '.join(sources.NAMES)}")
     if since and until and since > until:
         raise ConfigError(f"--since {since} is after --until {until}")
     say = progress or (lambda _: None)
     result = PullResult(source=source, dry_run=dry_run)
-    if source == "shopify":
-        from etl.pull_shopify import pull_shopify
-
-        pull_shopify(result, since=since, until=until, full_refresh=full_refresh, say=say, sleep=sleep)
-    else:
-        pull_ads(result, since=since, until=until, full_refresh=full_refresh, say=say, sleep=sleep)
+    spec.pull(result, since=since, until=until, full_refresh=full_refresh, say=say, sleep=sleep)
     return result
 
 
@@ -137,14 +134,12 @@ def day_chunks(start: date, end: date, days: int) -> list[tuple[date, date]]:
 
 
 def pull_ads(result: PullResult, *, since, until, full_refresh, say: Progress, sleep) -> None:
+    spec = sources.get(result.source)
+    cfg, name = spec.read_settings(), spec.label
     if result.source == "meta":
-        cfg = etl_conf.meta_conf()
         ids, headers, chunk_days = cfg.account_ids, MetaConnector.headers(cfg), cfg.days_per_request
-        name = "Meta"
     else:
-        cfg = etl_conf.tiktok_conf()
         ids, headers, chunk_days = cfg.advertiser_ids, TikTokConnector.headers(cfg), TIKTOK_MAX_DAYS
-        name = "TikTok"
     stats = WaitStats()
     http = HttpClient(etl_conf.http_conf(), provider=name, headers=headers, sleep=sleep, stats=stats)
     connector = (MetaConnector if result.source == "meta" else TikTokConnector)(cfg, http)

@@ -7,7 +7,7 @@ that raises has failed for a reason a person must look at.
 
 from celery import chord, shared_task
 
-from etl import pipeline
+from etl import pipeline, sources
 from etl.metrics.compute import recompute
 from etl.metrics.days import parse_day
 from etl.pull import pull_source
@@ -22,19 +22,19 @@ def _pull(source: str, since: str | None, until: str | None) -> dict:
     return pull_source(source, since=_day(since, "since"), until=_day(until, "until")).as_dict()
 
 
-@job_task(name="etl.pull_meta")
-def pull_meta(since: str | None = None, until: str | None = None) -> dict:
-    return _pull("meta", since, until)
+def _pull_task(source: sources.Source):
+    def pull(since: str | None = None, until: str | None = None) -> dict:
+        return _pull(source.name, since, until)
+
+    pull.__name__ = pull.__qualname__ = f"pull_{source.name}"
+    pull.__doc__ = f"Pull {source.label} for since..until (ISO dates); default: from the saved cursor."
+    return job_task(name=source.job)(pull)
 
 
-@job_task(name="etl.pull_tiktok")
-def pull_tiktok(since: str | None = None, until: str | None = None) -> dict:
-    return _pull("tiktok", since, until)
-
-
-@job_task(name="etl.pull_shopify")
-def pull_shopify(since: str | None = None, until: str | None = None) -> dict:
-    return _pull("shopify", since, until)
+# One task per source, named like its job (etl.pull_meta ...), importable as
+# etl.tasks.pull_<source>.
+PULL_TASKS = {source.name: _pull_task(source) for source in sources.SOURCES}
+globals().update({f"pull_{name}": task for name, task in PULL_TASKS.items()})
 
 
 @job_task(name="etl.compute_metrics")
@@ -59,9 +59,9 @@ def nightly_pipeline(self, since: str | None = None, until: str | None = None) -
     """
     queue = (self.request.delivery_info or {}).get("routing_key") or None
     trigger = trigger_for(self.request)
-    header = [pipeline_pull.si(source, since, until, trigger).set(queue=queue) for source in pipeline.SOURCES]
+    header = [pipeline_pull.si(source, since, until, trigger).set(queue=queue) for source in sources.NAMES]
     result = chord(header)(pipeline_metrics.s(since, until, trigger).set(queue=queue))
-    return {"chord": result.id, "sources": list(pipeline.SOURCES)}
+    return {"chord": result.id, "sources": list(sources.NAMES)}
 
 
 # The two chord steps record their runs under the source's job

@@ -35,10 +35,17 @@ def record_exposure(exposure: engine.Exposure) -> None:
     if experiment is None:
         return
     try:
-        Exposure.objects.bulk_create(
-            [Exposure(experiment_id=experiment["id"], user_key=exposure.user_key, variant=exposure.variant)],
-            ignore_conflicts=True,
-        )
+        # A savepoint: inside the caller's transaction a failed insert would
+        # otherwise leave it unusable ("current transaction is aborted").
+        with transaction.atomic():
+            Exposure.objects.bulk_create(
+                [
+                    Exposure(
+                        experiment_id=experiment["id"], user_key=exposure.user_key, variant=exposure.variant
+                    )
+                ],
+                ignore_conflicts=True,
+            )
     except DatabaseError:
         # Never fail the page that evaluated the flag; the next evaluation retries.
         logger.exception("flags: could not record an exposure to %s", exposure.experiment)

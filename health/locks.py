@@ -9,19 +9,25 @@ Backends, in order of preference:
 - PostgreSQL: a session advisory lock, freed by the server when the holder
   releases it or its connection dies (no expiry needed);
 - otherwise Django's cache (the database cache by default): ``cache.add``
-  with the same short expiry, renewed by the heartbeat.
+  with the same short expiry, renewed by the heartbeat; renewal and release
+  compare the holder's token and act in one statement (see below).
 """
 
+import base64
 import hashlib
 import logging
+import pickle
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection, connections
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connection, connections, router
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -193,17 +199,70 @@ def _cache_lock(name: str, ttl: float) -> Iterator[bool]:
     if not cache.add(key, token, ttl):
         yield False
         return
-
-    # Django's cache has no compare-and-set: get-then-touch and get-then-delete
-    # leave a window of one round trip. The heartbeat keeps the entry from
-    # lapsing while we hold it, so another run can only be in that window
-    # after we lost the lock anyway; Redis is the backend for production.
-    def renew() -> bool:
-        return cache.get(key) == token and cache.touch(key, ttl)
-
     try:
-        with Heartbeat(name, renew, heartbeat_interval(ttl)).running():
+        with Heartbeat(name, lambda: _renew_cache_entry(key, token, ttl), heartbeat_interval(ttl)).running():
             yield True
     finally:
-        if cache.get(key) == token:
-            cache.delete(key)
+        if not _release_cache_entry(key, token):
+            logger.warning("job lock %s: had lapsed before release", name)
+
+
+# Django's cache API has no compare-and-set: a get then a delete would free a
+# lock that lapsed and was taken by another run between the two. On the
+# database cache (the one the settings choose without REDIS_URL) a single
+# statement compares and acts, ``... WHERE cache_key = %s AND value = <our
+# token>``: atomic on PostgreSQL (a row another run is rewriting is waited for,
+# then its new value is compared) and on SQLite (one writer at a time). Any
+# other cache gets the get-then-act best effort.
+
+
+def _database_cache() -> DatabaseCache | None:
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    return backend if isinstance(backend, DatabaseCache) else None
+
+
+def _compare_and(
+    backend: DatabaseCache, action: str, key: str, token: str, *, values=(), alive_at=None
+) -> int:
+    """Run ``action`` ("DELETE FROM {table}", "UPDATE {table} SET {expires} = %s") on our entry only."""
+    db = router.db_for_write(backend.cache_model_class)
+    ops = connections[db].ops
+    quote = ops.quote_name
+    # The value as DatabaseCache stores it. Were that encoding to change, nothing
+    # would match: the lock would lapse after its TTL, never free another run's.
+    stored = base64.b64encode(pickle.dumps(token, backend.pickle_protocol)).decode("latin1")
+    sql = (
+        action.format(table=quote(backend._table), expires=quote("expires"))
+        + f" WHERE {quote('cache_key')} = %s AND {quote('value')} = %s"
+    )
+    params = [*(ops.adapt_datetimefield_value(v) for v in values), backend.make_and_validate_key(key), stored]
+    if alive_at is not None:
+        sql += f" AND {quote('expires')} >= %s"
+        params.append(ops.adapt_datetimefield_value(alive_at))
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _renew_cache_entry(key: str, token: str, ttl: float) -> bool:
+    """Extend our entry while it is ours and alive; False once it lapsed or another run took it."""
+    backend = _database_cache()
+    if backend is None:
+        return cache.get(key) == token and cache.touch(key, ttl)
+    # The expiry as DatabaseCache writes it: to the second, UTC when USE_TZ.
+    tz = UTC if settings.USE_TZ else None
+    expires = datetime.fromtimestamp(backend.get_backend_timeout(ttl), tz=tz).replace(microsecond=0)
+    renewed = _compare_and(
+        backend, "UPDATE {table} SET {expires} = %s", key, token, values=[expires], alive_at=timezone.now()
+    )
+    return renewed == 1
+
+
+def _release_cache_entry(key: str, token: str) -> bool:
+    """Delete our entry if it is still ours; False if it was gone or another run's."""
+    backend = _database_cache()
+    if backend is None:
+        if cache.get(key) != token:
+            return False
+        return cache.delete(key)
+    return _compare_and(backend, "DELETE FROM {table}", key, token) == 1

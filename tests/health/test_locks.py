@@ -138,3 +138,85 @@ def test_a_heartbeat_not_below_the_ttl_stops_start_up_in_one_line():
     assert result.stderr.strip().splitlines() == [
         "bizops: configuration error: JOB_LOCK_HEARTBEAT=20 must be above 0 and below JOB_LOCK_TTL=20"
     ]
+
+
+@pytest.fixture
+def on_postgres(transactional_db):
+    require_postgres(connection)  # before database_cache_lock makes the connection look like SQLite
+
+
+@pytest.fixture
+def database_cache_lock(settings, monkeypatch):
+    """The cache fallback on the database cache, whatever the suite's database and cache."""
+    from django.core.management import call_command
+
+    settings.REDIS_URL = ""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bizops_cache"}
+    }
+    call_command("createcachetable", verbosity=0)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    from django.core.cache import cache
+
+    return cache
+
+
+def test_a_cache_lock_taken_over_by_another_run_is_not_freed_by_the_first(
+    transactional_db, database_cache_lock
+):
+    cache = database_cache_lock
+    with locks.job_lock("tests.taken_over", ttl=30) as acquired:
+        assert acquired
+        # Our entry lapsed and another run took it (cache.add rewrites a lapsed entry).
+        cache.set(locks._key("tests.taken_over"), "new-holder", 30)
+    assert cache.get(locks._key("tests.taken_over")) == "new-holder"
+
+
+@pytest.mark.postgres
+def test_a_cache_lock_release_racing_a_new_holder_never_deletes_its_lock(
+    on_postgres, database_cache_lock, settings
+):
+    """The new holder rewrites the entry while the old one releases: on PostgreSQL the release
+    waits for that row, then must compare the new value, not delete whatever is there."""
+    import base64
+    import pickle
+    import threading
+
+    import psycopg
+
+    cache = database_cache_lock
+    settings.JOB_LOCK_HEARTBEAT = 600  # no renewal during the test: only the release touches the row
+    name = "tests.release_race"
+    stored_key = cache.make_and_validate_key(locks._key(name))
+    new_value = base64.b64encode(pickle.dumps("new-holder", cache.pickle_protocol)).decode()
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    new_holder, watcher = psycopg.connect(**params), psycopg.connect(**params, autocommit=True)
+
+    def commit_once_the_release_waits() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND query ILIKE 'DELETE FROM%bizops_cache%'"
+            ).fetchone()[0]
+            if waiting:
+                break
+            time.sleep(0.01)
+        new_holder.commit()
+
+    try:
+        with locks.job_lock(name, ttl=3600) as acquired:
+            assert acquired
+            # The new holder's write, not yet committed: it holds the row.
+            new_holder.execute(
+                "UPDATE bizops_cache SET value = %s WHERE cache_key = %s", [new_value, stored_key]
+            )
+            committer = threading.Thread(target=commit_once_the_release_waits)
+            committer.start()
+        committer.join()
+        assert cache.get(locks._key(name)) == "new-holder"
+    finally:
+        new_holder.close()
+        watcher.close()
+        cache.delete(locks._key(name))

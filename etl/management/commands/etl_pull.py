@@ -8,7 +8,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from etl.conf import SOURCES
+from etl import sources
 from etl.errors import EtlError
 from etl.pull import pull_source
 from health.jobs import JobSkipped, format_error, track_job
@@ -31,7 +31,7 @@ class Command(BaseCommand):
     help = "Pull ads and orders from Meta, TikTok and Shopify into the tables (recorded as job runs)."
 
     def add_arguments(self, parser):
-        parser.add_argument("source", choices=[*SOURCES, "all"])
+        parser.add_argument("source", choices=[*sources.NAMES, "all"])
         # Read in handle(), not by argparse: a bad date is then one CommandError line.
         parser.add_argument("--since", help="First day (inclusive), YYYY-MM-DD.")
         parser.add_argument(
@@ -45,10 +45,10 @@ class Command(BaseCommand):
         since, until = day("--since", options["since"]), day("--until", options["until"])
         if since and until and since > until:
             raise CommandError(f"--since {since} is after --until {until}")
-        sources = SOURCES if options["source"] == "all" else (options["source"],)
+        names = sources.NAMES if options["source"] == "all" else (options["source"],)
         summaries, failed, skipped_sources = [], [], []
-        for source in sources:
-            job = f"etl.pull_{source}"
+        for source in names:
+            job = sources.get(source).job
             try:
                 # The same job name and lock as the Celery task: a command and a
                 # scheduled pull of one source never run at once.

@@ -1,12 +1,10 @@
-"""bizops settings: plain declarations, everything read from the environment
-(and an optional ``.env`` beside ``manage.py``) here, in one place, through one
-django-environ ``Env``. ``.env.example`` lists every variable with a one-line
-comment.
+"""bizops settings: plain declarations, read from the environment (and an optional
+``.env`` beside ``manage.py``) here, in one place, through one django-environ ``Env``.
+``.env.example`` lists and explains every variable.
 
-A value that cannot be cast stops start-up with one line naming it (``bizops.env``);
-whether a value makes sense is checked by each app's system checks (``checks.py``),
-which run at start-up for every entry point: manage.py, gunicorn, the Celery worker
-or beat (``bizops.checks.refuse_bad_settings``).
+A value that cannot be cast stops start-up with one line naming it (``bizops.env``).
+Whether a value makes sense is a system check in the ``checks.py`` of the app that
+uses it, run at start-up by every process (``bizops.checks.refuse_bad_settings``).
 """
 
 from datetime import timedelta
@@ -19,10 +17,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 Env.read_env(BASE_DIR / ".env", overwrite=False)
 env = Env()
 
-
-# ---------------------------------------------------------------------------
-# Core
-# ---------------------------------------------------------------------------
+# --- Core ---
 DEBUG = env.bool("DEBUG", default=False)
 # Required when DEBUG is off (bizops.E001); development gets a fixed, visibly
 # insecure key and local hosts so `make demo` needs no setup.
@@ -87,9 +82,7 @@ TEMPLATES = [
     },
 ]
 
-# ---------------------------------------------------------------------------
-# Database and cache
-# ---------------------------------------------------------------------------
+# --- Database and cache ---
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -101,15 +94,10 @@ else:
     # Shared between processes (web, commands), unlike the local-memory cache,
     # so the job lock still works without Redis. The table is made by a migration.
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "bizops_cache",
-        }
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bizops_cache"}
     }
 
-# ---------------------------------------------------------------------------
-# Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html)
-# ---------------------------------------------------------------------------
+# --- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) ---
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker, tasks run inline in the calling process (demo, tests).
@@ -143,21 +131,15 @@ JOB_LOCK_HEARTBEAT = env.int("JOB_LOCK_HEARTBEAT", default=20)
 # How long job run history is kept (days) by the nightly prune.
 JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=180)
 
-# ---------------------------------------------------------------------------
-# Auth, static files, security
-# ---------------------------------------------------------------------------
+# --- Auth, static files, security ---
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": f"django.contrib.auth.password_validation.{name}Validator"}
+    for name in ("UserAttributeSimilarity", "MinimumLength", "CommonPassword", "NumericPassword")
 ]
 LOGIN_URL = "admin:login"
-# Failed logins are throttled by django-axes: after LOGIN_FAILURE_LIMIT failures
-# in a row for one username from one address, that pair is locked out for
-# LOGIN_LOCKOUT_MINUTES (a success resets the count). Behind a proxy, the
-# address is the last X-Forwarded-For entry only when LOGIN_TRUST_X_FORWARDED_FOR
-# says the proxy sets it (a client can write that header itself).
+# Failed logins are throttled by django-axes per username and address (a success
+# resets the count). Behind a proxy, the address is the last X-Forwarded-For entry
+# only when LOGIN_TRUST_X_FORWARDED_FOR says the proxy sets it (a client can forge it).
 INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
 MIDDLEWARE = [*MIDDLEWARE, "axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -204,9 +186,7 @@ if not DEBUG:
     if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# ---------------------------------------------------------------------------
-# Import / export and history
-# ---------------------------------------------------------------------------
+# --- Import / export and history ---
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
@@ -221,23 +201,15 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "bizops.admin_imports.PreviewStorage"
 SIMPLE_HISTORY_REVERT_DISABLED = False
 
-# ---------------------------------------------------------------------------
-# Logging: one configuration; every handler masks secrets in every record.
-# ---------------------------------------------------------------------------
+# --- Logging: one configuration; every handler masks secrets in every record ---
 LOG_LEVEL = env("LOG_LEVEL", cast=log_level, default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_secrets": {"()": "bizops.redaction.RedactSecretsFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_secrets"],
-        },
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -248,83 +220,57 @@ LOGGING = {
     },
 }
 
-# --- Flags ---
-# Expected lifetime of a flag per type, in days (0: permanent); a flag past it is listed as stale.
-# Defaults follow Unleash's flag types (release and experiment 40 days, operational 7, permission permanent).
+# --- Flags (each variable is explained in .env.example) ---
+# Flag lifetimes per type, in days (0: permanent); the defaults follow Unleash's flag types.
 FLAGS_LIFETIME_DAYS = {
     "release": env.int("FLAGS_LIFETIME_RELEASE_DAYS", default=40),
     "experiment": env.int("FLAGS_LIFETIME_EXPERIMENT_DAYS", default=40),
     "ops": env.int("FLAGS_LIFETIME_OPS_DAYS", default=7),
     "permission": env.int("FLAGS_LIFETIME_PERMISSION_DAYS", default=0),
 }
-# A flag serving one value to everyone (0% or 100%) for longer than this is stale.
 FLAGS_STALE_UNIFORM_DAYS = env.int("FLAGS_STALE_UNIFORM_DAYS", default=14)
-# A flag not evaluated for this long is stale.
 FLAGS_STALE_UNUSED_DAYS = env.int("FLAGS_STALE_UNUSED_DAYS", default=30)
-# How often a process writes the flags it evaluated (last evaluated time), in seconds.
 FLAGS_LAST_EVALUATED_INTERVAL = env.int("FLAGS_LAST_EVALUATED_INTERVAL", default=300)
-# A process checks the flags' version at most once per request and at most this often (seconds).
 FLAGS_SNAPSHOT_CHECK_INTERVAL = env.float("FLAGS_SNAPSHOT_CHECK_INTERVAL", default=1.0)
-# Longest regular expression a targeting condition may use (characters).
 FLAGS_REGEX_MAX_LENGTH = env.int("FLAGS_REGEX_MAX_LENGTH", default=256)
-# A regex condition reads at most this many characters of an attribute (the rest is ignored).
 FLAGS_MAX_ATTRIBUTE_LENGTH = env.int("FLAGS_MAX_ATTRIBUTE_LENGTH", default=1024)
-# A flags import (admin or `manage.py flags import`) takes at most this many rows and bytes.
 FLAGS_IMPORT_MAX_ROWS = env.int("FLAGS_IMPORT_MAX_ROWS", default=10_000)
 FLAGS_IMPORT_MAX_BYTES = env.int("FLAGS_IMPORT_MAX_BYTES", default=20_000_000)
-# Seconds front ends may cache the SDK payload (GET /flags/sdk/<key>.json).
 FLAGS_SDK_CACHE_SECONDS = env.int("FLAGS_SDK_CACHE_SECONDS", default=30)
-# Cookie holding an anonymous visitor's id, shared with the GrowthBook JS SDK (its default name).
+# The GrowthBook JS SDK's cookie name and minimum sample, so both sides agree.
 FLAGS_ANONYMOUS_COOKIE = env.str("FLAGS_ANONYMOUS_COOKIE", default="gbuuid")
-# No verdict before each variant has this many users ...
 FLAGS_MIN_USERS_PER_VARIANT = env.int("FLAGS_MIN_USERS_PER_VARIANT", default=100)
-# ... and control plus variant have this many conversions (GrowthBook's default minimum sample).
 FLAGS_MIN_CONVERSIONS = env.int("FLAGS_MIN_CONVERSIONS", default=150)
-# Sample ratio mismatch is flagged below this chi-square p-value.
 FLAGS_SRM_THRESHOLD = env.float("FLAGS_SRM_THRESHOLD", default=0.001)
-# Significance level of the results (two-sided; 0.05 gives 95% intervals).
 FLAGS_ALPHA = env.float("FLAGS_ALPHA", default=0.05)
 MIDDLEWARE = [*MIDDLEWARE, "flags.middleware.FlagsMiddleware"]
 
 # --- Finance ---
-# LTV divides by churn: a churn below this floor (zero above all) is replaced
-# by it, and the forecast says so. Percent per month.
+# LTV divides by churn: a churn below the floor (zero above all) is replaced by it, and the forecast says so.
 FINANCE_LTV_CHURN_FLOOR_PCT = env("FINANCE_LTV_CHURN_FLOOR_PCT", cast=decimal, default=Decimal("1"))
-# The horizon offered for a new assumption set (12 to 36 months).
 FINANCE_DEFAULT_HORIZON_MONTHS = env.int("FINANCE_DEFAULT_HORIZON_MONTHS", default=24)
-# How far each lever is moved down and up by the sensitivity analysis, percent.
 FINANCE_LEVER_STEP_PCT = env("FINANCE_LEVER_STEP_PCT", cast=decimal, default=Decimal("20"))
 
 # --- Supabase ---
-# Row level security, required extensions and the delta (bizops/supabase/,
-# `manage.py supabase_delta` and `verify_db`). The commands connect with
-# --database-url, else SUPABASE_DB_URL, else DATABASE_URL; the password is
-# never printed nor written to a delta file.
+# Row level security, extensions and the delta (`manage.py supabase_delta`, `verify_db`). The
+# commands connect with --database-url, else SUPABASE_DB_URL, else DATABASE_URL.
 SUPABASE_DB_URL = env.str("SUPABASE_DB_URL", default="")
-# The schema PostgREST exposes: every table in it must have row level security on.
 SUPABASE_SCHEMA = env.str("SUPABASE_SCHEMA", default="public")
-# Where missing extensions are created (Supabase keeps them out of the exposed schema).
 SUPABASE_EXTENSIONS_SCHEMA = env.str("SUPABASE_EXTENSIONS_SCHEMA", default="extensions")
 SUPABASE_REQUIRED_EXTENSIONS = env.list("SUPABASE_REQUIRED_EXTENSIONS", default=["pgcrypto"])
-# How long the delta waits for a table lock before giving up (a PostgreSQL interval: 500ms, 5s, 1min).
 SUPABASE_LOCK_TIMEOUT = env.str("SUPABASE_LOCK_TIMEOUT", default="5s")
 # Where `supabase_delta` writes its SQL files (the Supabase CLI's layout, for `supabase db push`).
 SUPABASE_MIGRATIONS_DIR = BASE_DIR / "supabase" / "migrations"
 
 # --- Metrics ---
-# Days the nightly metrics run recomputes, ending yesterday: refunds arrive
-# late and the ad platforms restate recent days.
+# The nightly run recomputes this many days: refunds arrive late and ad platforms restate recent days.
 METRICS_TRAILING_DAYS = env.int("METRICS_TRAILING_DAYS", default=60)
-# Gross margin assumed for sales whose unit cost is not recorded (CM1).
 METRICS_DEFAULT_GROSS_MARGIN = env("METRICS_DEFAULT_GROSS_MARGIN", cast=decimal, default=Decimal("0.60"))
-# Seconds a pipeline pull waits for another run of the same source (started
-# by hand, say) to end before giving up on that source for the night.
 PIPELINE_PULL_WAIT_SECONDS = env.int("PIPELINE_PULL_WAIT_SECONDS", default=900)
 
 # --- ETL ---
-# Connector settings. Credentials may be empty here: a pull checks the ones
-# its source needs when it starts (etl.conf), naming the missing setting, so
-# the demo and the tests run without them.
+# Credentials may be empty: a pull checks the ones its source needs when it
+# starts (etl.conf), so the demo and the tests run without them.
 META_API_VERSION = env.str("META_API_VERSION", default="v25.0")
 META_API_BASE_URL = env.str("META_API_BASE_URL", default="https://graph.facebook.com")
 META_ACCESS_TOKEN = env.str("META_ACCESS_TOKEN", default="")

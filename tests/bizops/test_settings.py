@@ -42,7 +42,8 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        "bizops: configuration error: SECRET_KEY is required (set it in the environment or in .env) [bizops.E001]"
+        "bizops: configuration error: SECRET_KEY is required (set it in the environment or in .env) "
+        "[bizops.E001]"
     ]
 
 
@@ -50,7 +51,8 @@ def test_it_refuses_to_start_without_allowed_hosts_when_debug_is_off():
     result = manage("check", env={"DEBUG": "0", "SECRET_KEY": PRODUCTION_ENV["SECRET_KEY"]})
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
-        "bizops: configuration error: ALLOWED_HOSTS is required (set it in the environment or in .env) [bizops.E001]"
+        "bizops: configuration error: ALLOWED_HOSTS is required (set it in the environment or in .env) "
+        "[bizops.E001]"
     ]
 
 

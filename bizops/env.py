@@ -2,9 +2,10 @@
 that cannot be read or cast (``ETL_BATCH_SIZE=abc``, ``DEBUG=maybe``) stops
 start-up with one line naming it, whatever the entry point, instead of a
 traceback. Whether a well-formed value makes sense is a system check's job
-(each app's ``checks.py``), not this module's; the casts below are only for
+(each app's ``checks.py``), not this module's. The casts below are only for
 values that must be right before any check can run (Django reads the time
-zone, the log level and the database engine while it sets up) or that no comparison can take (NaN).
+zone, the log level and the database engine while it sets up) or that no
+comparison can take (a NaN decimal).
 """
 
 import sys

@@ -16,3 +16,9 @@ class BizopsConfig(AppConfig):
         # Later apps add models (and so permissions) after the groups exist;
         # keep each group's permissions complete after every migrate.
         post_migrate.connect(sync_group_permissions, dispatch_uid="bizops.sync_group_permissions")
+
+        # Every process that sets Django up passes here (manage.py, gunicorn,
+        # the Celery worker and beat): each app's settings checks run now.
+        from bizops.checks import refuse_bad_settings
+
+        refuse_bad_settings()

@@ -1,35 +1,31 @@
-"""Reading the environment for ``bizops.settings``: one value at a time, and
-a missing or malformed one stops start-up with one line naming it
-(``sys.exit`` with a message), whatever the entry point: manage.py, gunicorn,
-the Celery worker or beat."""
+"""django-environ's ``Env`` for ``bizops.settings``, with one difference: a value
+that cannot be read or cast (``ETL_BATCH_SIZE=abc``, ``DEBUG=maybe``) stops
+start-up with one line naming it, whatever the entry point, instead of a
+traceback. Whether a well-formed value makes sense is a system check's job
+(each app's ``checks.py``), not this module's. The casts below are only for
+values that must be right before any check can run (Django reads the time
+zone, the log level and the database engine while it sets up) or that no
+comparison can take (a NaN decimal).
+"""
 
-import math
-import re
 import sys
+import zoneinfo
 from decimal import Decimal, InvalidOperation
 
 import environ
 
-_env = environ.Env()
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
-# A newline in a token makes requests refuse the header and quote the token in
-# its error, which then travels into stored errors and reports: refuse it here.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def fail(message: str) -> None:
-    sys.exit(f"bizops: configuration error: {message}")
-
-
-def strict_bool(value) -> bool:
-    """django-environ reads any unknown word as False; a typo here should stop start-up."""
-    text = str(value).strip().lower()
-    if text not in _TRUE | _FALSE:
-        raise ValueError(f"{value!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
-    return text in _TRUE
+    sys.stderr.write(f"bizops: configuration error: {message}\n")
+    # gunicorn's code for a worker that failed to boot: its master then stops
+    # instead of starting new workers forever.
+    sys.exit(3)
 
 
 def decimal(value) -> Decimal:
+    """A cast for ``Env``: a finite Decimal (NaN would make every comparison raise)."""
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
@@ -39,51 +35,45 @@ def decimal(value) -> Decimal:
     return number
 
 
-def _check_text(name: str, value) -> None:
-    """Refuse control characters and surrounding blanks, without quoting the value (it may be a secret)."""
-    if isinstance(value, list):
-        if any(not str(item).strip() for item in value):
-            fail(f"{name} has a blank entry (a stray comma or space); list values separated by commas")
-        for item in value:
-            _check_text(name, item)
-    elif isinstance(value, str):
-        if _CONTROL.search(value):
-            fail(f"{name} contains a control character (a newline, tab or the like); remove it")
-        if value != value.strip():
-            fail(f"{name} has spaces around a value; remove them")
-
-
-def read(name: str, cast=str, **kwargs):
-    """Read one variable; without a default it is required and must not be empty."""
-    if cast is bool:
-        cast = strict_bool
+def time_zone(value) -> str:
     try:
-        value = _env.get_value(name, cast=cast, **kwargs)
-        if cast in (str, list):
-            _check_text(name, value)
-        if "default" not in kwargs and value in ("", []):
-            raise environ.ImproperlyConfigured(name)
-        return value
-    except environ.ImproperlyConfigured:
-        fail(f"{name} is required (set it in the environment or in .env)")
-    except (ValueError, TypeError) as exc:
-        fail(f"{name} is malformed: {exc}")
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone name") from None
+    return value
 
 
-def check_bounds(values: dict, bounds: dict) -> None:
-    """Stop start-up when a number in ``values`` lies outside its ``(lowest, highest)`` in ``bounds``.
+def log_level(value) -> str:
+    if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError(f"{value!r} is not a log level (use DEBUG, INFO, WARNING, ERROR or CRITICAL)")
+    return value.upper()
 
-    ``None`` leaves a side open. Read once from the environment, these numbers
-    would otherwise fail much later, in the middle of a job.
-    """
-    for name, (lowest, highest) in bounds.items():
-        value = values[name]
-        if isinstance(value, float) and not math.isfinite(value):
-            fail(f"{name}={value} must be a finite number")
-        if lowest is not None and highest is not None:
-            if not lowest <= value <= highest:
-                fail(f"{name}={value} must be between {lowest} and {highest}")
-        elif lowest is not None and not value >= lowest:
-            fail(f"{name}={value} must be at least {lowest}")
-        elif highest is not None and not value <= highest:
-            fail(f"{name}={value} must be at most {highest}")
+
+class Env(environ.Env):
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except environ.ImproperlyConfigured:
+            fail(f"{var} is required (set it in the environment or in .env)")
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            fail(f"{var} is malformed: {exc}")
+
+    @classmethod
+    def parse_value(cls, value, cast):
+        # django-environ reads any unknown word as False; a typo here should stop start-up.
+        if cast is bool and str(value).strip().lower() not in _TRUE | _FALSE:
+            raise ValueError(f"{value!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+        return super().parse_value(value, cast)
+
+    def db_url(self, var="DATABASE_URL", default=environ.Env.NOTSET, engine=None) -> dict:
+        try:
+            config = super().db_url(var, default=default, engine=engine)
+        except (environ.ImproperlyConfigured, ValueError, KeyError):
+            config = {}
+        # bizops runs on PostgreSQL and SQLite only; Django imports the backend as it sets up.
+        if config.get("ENGINE") not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+            # The message leaves the value out: it would carry the password.
+            fail(f"{var} is malformed (expected e.g. postgres://user:password@host:5432/name)")
+        return config
+
+    db = db_url

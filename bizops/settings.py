@@ -1,52 +1,32 @@
-"""bizops settings: everything is read from the environment (and an optional
-``.env`` beside ``manage.py``) here, in one place, through ``bizops.env``.
-``.env.example`` lists every variable with a one-line comment.
+"""bizops settings: plain declarations, read from the environment (and an optional
+``.env`` beside ``manage.py``) here, in one place, through one django-environ ``Env``.
+``.env.example`` lists and explains every variable.
 
-A missing or malformed required setting stops start-up with one line naming it,
-whatever the entry point: manage.py, gunicorn, the Celery worker or beat.
+A value that cannot be cast stops start-up with one line naming it (``bizops.env``).
+Whether a value makes sense is a system check in the ``checks.py`` of the app that
+uses it, run at start-up by every process (``bizops.checks.refuse_bad_settings``).
 """
 
-import re
-import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import environ
-
-from bizops.env import check_bounds as _check_bounds
-from bizops.env import decimal as _decimal
-from bizops.env import fail as _fail
-from bizops.env import read as _env
+from bizops.env import Env, decimal, log_level, time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-env = environ.Env()
+Env.read_env(BASE_DIR / ".env", overwrite=False)
+env = Env()
 
+# --- Core ---
+DEBUG = env.bool("DEBUG", default=False)
+# Required when DEBUG is off (bizops.E001); development gets a fixed, visibly
+# insecure key and local hosts so `make demo` needs no setup.
+SECRET_KEY = env.str("SECRET_KEY", default="") or ("django-insecure-development-only-key" if DEBUG else "")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# ---------------------------------------------------------------------------
-# Core
-# ---------------------------------------------------------------------------
-DEBUG = _env("DEBUG", cast=bool, default=False)
-if DEBUG:
-    # Development only: a fixed, visibly insecure key so `make demo` needs no setup.
-    SECRET_KEY = _env("SECRET_KEY", default="") or "django-insecure-development-only-key"
-else:
-    SECRET_KEY = _env("SECRET_KEY")
-if DEBUG:
-    ALLOWED_HOSTS = _env("ALLOWED_HOSTS", cast=list, default=["127.0.0.1", "localhost"])
-else:
-    ALLOWED_HOSTS = _env("ALLOWED_HOSTS", cast=list)
-CSRF_TRUSTED_ORIGINS = _env("CSRF_TRUSTED_ORIGINS", cast=list, default=[])
-
-REPORTING_TIMEZONE = _env("REPORTING_TIMEZONE", default="America/Toronto")
-try:
-    zoneinfo.ZoneInfo(REPORTING_TIMEZONE)
-except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-    _fail(f"REPORTING_TIMEZONE={REPORTING_TIMEZONE!r} is not an IANA time zone name")
-REPORTING_CURRENCY = _env("REPORTING_CURRENCY", default="USD")
-if not re.fullmatch(r"[A-Z]{3}", REPORTING_CURRENCY):
-    _fail(f"REPORTING_CURRENCY={REPORTING_CURRENCY!r} is not an ISO 4217 code like USD")
+REPORTING_TIMEZONE = env("REPORTING_TIMEZONE", cast=time_zone, default="America/Toronto")
+REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
 
 # A "day" everywhere in the platform is a day in the reporting time zone.
 TIME_ZONE = REPORTING_TIMEZONE
@@ -102,38 +82,22 @@ TEMPLATES = [
     },
 ]
 
-# ---------------------------------------------------------------------------
-# Database and cache
-# ---------------------------------------------------------------------------
-try:
-    DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-    if DATABASES["default"]["ENGINE"] not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
-        raise ValueError("unsupported database")
-except (environ.ImproperlyConfigured, ValueError, KeyError):
-    # The message leaves the value out: it would carry the password.
-    _fail("DATABASE_URL is malformed (expected e.g. postgres://user:password@host:5432/name)")
-DATABASES["default"]["CONN_MAX_AGE"] = _env("CONN_MAX_AGE", cast=int, default=60)
+# --- Database and cache ---
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-REDIS_URL = _env("REDIS_URL", default="")
-if REDIS_URL and not re.match(r"(redis|rediss|unix)://", REDIS_URL):
-    # The message leaves the value out: it may carry a password.
-    _fail("REDIS_URL is malformed (expected redis://host:6379/0, rediss://... or unix://...)")
+REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Shared between processes (web, commands), unlike the local-memory cache,
     # so the job lock still works without Redis. The table is made by a migration.
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "bizops_cache",
-        }
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bizops_cache"}
     }
 
-# ---------------------------------------------------------------------------
-# Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html)
-# ---------------------------------------------------------------------------
+# --- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) ---
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker, tasks run inline in the calling process (demo, tests).
@@ -148,15 +112,8 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = _env("CELERY_TASK_TIME_LIMIT", cast=int, default=2 * 3600)
-CELERY_TASK_SOFT_TIME_LIMIT = _env(
-    "CELERY_TASK_SOFT_TIME_LIMIT", cast=int, default=CELERY_TASK_TIME_LIMIT - 60
-)
-if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
-    _fail(
-        f"CELERY_TASK_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be above 0 and below "
-        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT} (it defaults to 60 s less)"
-    )
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=2 * 3600)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT - 60)
 # Redis redelivers an unacknowledged task after this long: it must outlast the
 # longest task, or a slow ETL pull would run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
@@ -166,37 +123,29 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # Namespace of job locks (Redis keys, advisory lock ids, cache keys).
-JOB_LOCK_PREFIX = _env("JOB_LOCK_PREFIX", default="bizops")
+JOB_LOCK_PREFIX = env.str("JOB_LOCK_PREFIX", default="bizops")
 # A job's lock outlives a killed holder by at most JOB_LOCK_TTL seconds; a live
 # holder renews it every JOB_LOCK_HEARTBEAT seconds (Redis, database cache).
-JOB_LOCK_TTL = _env("JOB_LOCK_TTL", cast=int, default=60)
-JOB_LOCK_HEARTBEAT = _env("JOB_LOCK_HEARTBEAT", cast=int, default=20)
-if not 0 < JOB_LOCK_HEARTBEAT < JOB_LOCK_TTL:
-    _fail(f"JOB_LOCK_HEARTBEAT={JOB_LOCK_HEARTBEAT} must be above 0 and below JOB_LOCK_TTL={JOB_LOCK_TTL}")
+JOB_LOCK_TTL = env.int("JOB_LOCK_TTL", default=60)
+JOB_LOCK_HEARTBEAT = env.int("JOB_LOCK_HEARTBEAT", default=20)
 # How long job run history is kept (days) by the nightly prune.
-JOB_RUN_RETENTION_DAYS = _env("JOB_RUN_RETENTION_DAYS", cast=int, default=180)
+JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=180)
 
-# ---------------------------------------------------------------------------
-# Auth, static files, security
-# ---------------------------------------------------------------------------
+# --- Auth, static files, security ---
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": f"django.contrib.auth.password_validation.{name}Validator"}
+    for name in ("UserAttributeSimilarity", "MinimumLength", "CommonPassword", "NumericPassword")
 ]
 LOGIN_URL = "admin:login"
-# Failed logins are throttled by django-axes: after LOGIN_FAILURE_LIMIT failures
-# in a row for one username from one address, that pair is locked out for
-# LOGIN_LOCKOUT_MINUTES (a success resets the count). Behind a proxy, the
-# address is the last X-Forwarded-For entry only when LOGIN_TRUST_X_FORWARDED_FOR
-# says the proxy sets it (a client can write that header itself).
+# Failed logins are throttled by django-axes per username and address (a success
+# resets the count). Behind a proxy, the address is the last X-Forwarded-For entry
+# only when LOGIN_TRUST_X_FORWARDED_FOR says the proxy sets it (a client can forge it).
 INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
 MIDDLEWARE = [*MIDDLEWARE, "axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-LOGIN_FAILURE_LIMIT = _env("LOGIN_FAILURE_LIMIT", cast=int, default=5)
-LOGIN_LOCKOUT_MINUTES = _env("LOGIN_LOCKOUT_MINUTES", cast=int, default=15)
-LOGIN_TRUST_X_FORWARDED_FOR = _env("LOGIN_TRUST_X_FORWARDED_FOR", cast=bool, default=False)
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+LOGIN_TRUST_X_FORWARDED_FOR = env.bool("LOGIN_TRUST_X_FORWARDED_FOR", default=False)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -226,20 +175,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     # Production: HTTPS only. Behind a TLS-terminating proxy, set
     # SECURE_PROXY_SSL_HEADER so Django knows the request was secure.
-    SECURE_SSL_REDIRECT = _env("SECURE_SSL_REDIRECT", cast=bool, default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers probe /health/ over plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", cast=int, default=31536000)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if _env("SECURE_PROXY_SSL_HEADER", cast=bool, default=False):
+    if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# ---------------------------------------------------------------------------
-# Import / export and history
-# ---------------------------------------------------------------------------
+# --- Import / export and history ---
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
@@ -247,32 +194,22 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # A control character typed in a text field would make an XLSX export fail: show it as U+FFFD.
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # Every file import (admin and commands) refuses larger files or more rows, naming the limit.
-IMPORT_MAX_BYTES = _env("IMPORT_MAX_BYTES", cast=int, default=5 * 1024 * 1024)
-IMPORT_MAX_ROWS = _env("IMPORT_MAX_ROWS", cast=int, default=10_000)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)
 # An admin import's file waits for its confirmation in the cache (shared by every web process),
 # not in a local temporary folder; it is removed when the import is refused or confirmed.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "bizops.admin_imports.PreviewStorage"
 SIMPLE_HISTORY_REVERT_DISABLED = False
 
-# ---------------------------------------------------------------------------
-# Logging: one configuration; every handler masks secrets in every record.
-# ---------------------------------------------------------------------------
-LOG_LEVEL = _env("LOG_LEVEL", default="INFO").upper()
-if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-    _fail(f"LOG_LEVEL={LOG_LEVEL!r} is not a log level (use DEBUG, INFO, WARNING, ERROR or CRITICAL)")
+# --- Logging: one configuration; every handler masks secrets in every record ---
+LOG_LEVEL = env("LOG_LEVEL", cast=log_level, default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_secrets": {"()": "bizops.redaction.RedactSecretsFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_secrets"],
-        },
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -283,184 +220,87 @@ LOGGING = {
     },
 }
 
-# --- Flags ---
-# Expected lifetime of a flag per type, in days (0: permanent); a flag past it is listed as stale.
-# Defaults follow Unleash's flag types (release and experiment 40 days, operational 7, permission permanent).
+# --- Flags (each variable is explained in .env.example) ---
+# Flag lifetimes per type, in days (0: permanent); the defaults follow Unleash's flag types.
 FLAGS_LIFETIME_DAYS = {
-    "release": _env("FLAGS_LIFETIME_RELEASE_DAYS", cast=int, default=40),
-    "experiment": _env("FLAGS_LIFETIME_EXPERIMENT_DAYS", cast=int, default=40),
-    "ops": _env("FLAGS_LIFETIME_OPS_DAYS", cast=int, default=7),
-    "permission": _env("FLAGS_LIFETIME_PERMISSION_DAYS", cast=int, default=0),
+    "release": env.int("FLAGS_LIFETIME_RELEASE_DAYS", default=40),
+    "experiment": env.int("FLAGS_LIFETIME_EXPERIMENT_DAYS", default=40),
+    "ops": env.int("FLAGS_LIFETIME_OPS_DAYS", default=7),
+    "permission": env.int("FLAGS_LIFETIME_PERMISSION_DAYS", default=0),
 }
-# A flag serving one value to everyone (0% or 100%) for longer than this is stale.
-FLAGS_STALE_UNIFORM_DAYS = _env("FLAGS_STALE_UNIFORM_DAYS", cast=int, default=14)
-# A flag not evaluated for this long is stale.
-FLAGS_STALE_UNUSED_DAYS = _env("FLAGS_STALE_UNUSED_DAYS", cast=int, default=30)
-# How often a process writes the flags it evaluated (last evaluated time), in seconds.
-FLAGS_LAST_EVALUATED_INTERVAL = _env("FLAGS_LAST_EVALUATED_INTERVAL", cast=int, default=300)
-# A process checks the flags' version at most once per request and at most this often (seconds).
-FLAGS_SNAPSHOT_CHECK_INTERVAL = _env("FLAGS_SNAPSHOT_CHECK_INTERVAL", cast=float, default=1.0)
-# Longest regular expression a targeting condition may use (characters).
-FLAGS_REGEX_MAX_LENGTH = _env("FLAGS_REGEX_MAX_LENGTH", cast=int, default=256)
-# A regex condition reads at most this many characters of an attribute (the rest is ignored).
-FLAGS_MAX_ATTRIBUTE_LENGTH = _env("FLAGS_MAX_ATTRIBUTE_LENGTH", cast=int, default=1024)
-# A flags import (admin or `manage.py flags import`) takes at most this many rows and bytes.
-FLAGS_IMPORT_MAX_ROWS = _env("FLAGS_IMPORT_MAX_ROWS", cast=int, default=10_000)
-FLAGS_IMPORT_MAX_BYTES = _env("FLAGS_IMPORT_MAX_BYTES", cast=int, default=20_000_000)
-# Seconds front ends may cache the SDK payload (GET /flags/sdk/<key>.json).
-FLAGS_SDK_CACHE_SECONDS = _env("FLAGS_SDK_CACHE_SECONDS", cast=int, default=30)
-# Cookie holding an anonymous visitor's id, shared with the GrowthBook JS SDK (its default name).
-FLAGS_ANONYMOUS_COOKIE = _env("FLAGS_ANONYMOUS_COOKIE", default="gbuuid")
-# No verdict before each variant has this many users ...
-FLAGS_MIN_USERS_PER_VARIANT = _env("FLAGS_MIN_USERS_PER_VARIANT", cast=int, default=100)
-# ... and control plus variant have this many conversions (GrowthBook's default minimum sample).
-FLAGS_MIN_CONVERSIONS = _env("FLAGS_MIN_CONVERSIONS", cast=int, default=150)
-# Sample ratio mismatch is flagged below this chi-square p-value.
-FLAGS_SRM_THRESHOLD = _env("FLAGS_SRM_THRESHOLD", cast=float, default=0.001)
-# Significance level of the results (two-sided; 0.05 gives 95% intervals).
-FLAGS_ALPHA = _env("FLAGS_ALPHA", cast=float, default=0.05)
+FLAGS_STALE_UNIFORM_DAYS = env.int("FLAGS_STALE_UNIFORM_DAYS", default=14)
+FLAGS_STALE_UNUSED_DAYS = env.int("FLAGS_STALE_UNUSED_DAYS", default=30)
+FLAGS_LAST_EVALUATED_INTERVAL = env.int("FLAGS_LAST_EVALUATED_INTERVAL", default=300)
+FLAGS_SNAPSHOT_CHECK_INTERVAL = env.float("FLAGS_SNAPSHOT_CHECK_INTERVAL", default=1.0)
+FLAGS_REGEX_MAX_LENGTH = env.int("FLAGS_REGEX_MAX_LENGTH", default=256)
+FLAGS_MAX_ATTRIBUTE_LENGTH = env.int("FLAGS_MAX_ATTRIBUTE_LENGTH", default=1024)
+FLAGS_IMPORT_MAX_ROWS = env.int("FLAGS_IMPORT_MAX_ROWS", default=10_000)
+FLAGS_IMPORT_MAX_BYTES = env.int("FLAGS_IMPORT_MAX_BYTES", default=20_000_000)
+FLAGS_SDK_CACHE_SECONDS = env.int("FLAGS_SDK_CACHE_SECONDS", default=30)
+# The GrowthBook JS SDK's cookie name and minimum sample, so both sides agree.
+FLAGS_ANONYMOUS_COOKIE = env.str("FLAGS_ANONYMOUS_COOKIE", default="gbuuid")
+FLAGS_MIN_USERS_PER_VARIANT = env.int("FLAGS_MIN_USERS_PER_VARIANT", default=100)
+FLAGS_MIN_CONVERSIONS = env.int("FLAGS_MIN_CONVERSIONS", default=150)
+FLAGS_SRM_THRESHOLD = env.float("FLAGS_SRM_THRESHOLD", default=0.001)
+FLAGS_ALPHA = env.float("FLAGS_ALPHA", default=0.05)
 MIDDLEWARE = [*MIDDLEWARE, "flags.middleware.FlagsMiddleware"]
 
 # --- Finance ---
-# LTV divides by churn: a churn below this floor (zero above all) is replaced
-# by it, and the forecast says so. Percent per month.
-FINANCE_LTV_CHURN_FLOOR_PCT = _env("FINANCE_LTV_CHURN_FLOOR_PCT", cast=_decimal, default=Decimal("1"))
-if not Decimal(0) < FINANCE_LTV_CHURN_FLOOR_PCT <= Decimal(100):
-    _fail(f"FINANCE_LTV_CHURN_FLOOR_PCT={FINANCE_LTV_CHURN_FLOOR_PCT} must be above 0 and at most 100")
-# The horizon offered for a new assumption set (12 to 36 months).
-FINANCE_DEFAULT_HORIZON_MONTHS = _env("FINANCE_DEFAULT_HORIZON_MONTHS", cast=int, default=24)
-if not 12 <= FINANCE_DEFAULT_HORIZON_MONTHS <= 36:
-    _fail(f"FINANCE_DEFAULT_HORIZON_MONTHS={FINANCE_DEFAULT_HORIZON_MONTHS} must be between 12 and 36")
-# How far each lever is moved down and up by the sensitivity analysis, percent.
-FINANCE_LEVER_STEP_PCT = _env("FINANCE_LEVER_STEP_PCT", cast=_decimal, default=Decimal("20"))
-if not Decimal(0) < FINANCE_LEVER_STEP_PCT < Decimal(100):
-    _fail(f"FINANCE_LEVER_STEP_PCT={FINANCE_LEVER_STEP_PCT} must be above 0 and below 100")
+# LTV divides by churn: a churn below the floor (zero above all) is replaced by it, and the forecast says so.
+FINANCE_LTV_CHURN_FLOOR_PCT = env("FINANCE_LTV_CHURN_FLOOR_PCT", cast=decimal, default=Decimal("1"))
+FINANCE_DEFAULT_HORIZON_MONTHS = env.int("FINANCE_DEFAULT_HORIZON_MONTHS", default=24)
+FINANCE_LEVER_STEP_PCT = env("FINANCE_LEVER_STEP_PCT", cast=decimal, default=Decimal("20"))
 
 # --- Supabase ---
-# Row level security, required extensions and the delta (bizops/supabase/,
-# `manage.py supabase_delta` and `verify_db`). The commands connect with
-# --database-url, else SUPABASE_DB_URL, else DATABASE_URL; the password is
-# never printed nor written to a delta file.
-SUPABASE_DB_URL = _env("SUPABASE_DB_URL", default="")
-if SUPABASE_DB_URL and not re.match(r"(postgres|postgresql|pgsql)://", SUPABASE_DB_URL):
-    # The message leaves the value out: it would carry the password.
-    _fail("SUPABASE_DB_URL is malformed (expected postgres://user:password@host:5432/postgres)")
-# The schema PostgREST exposes: every table in it must have row level security on.
-SUPABASE_SCHEMA = _env("SUPABASE_SCHEMA", default="public")
-# Where missing extensions are created (Supabase keeps them out of the exposed schema).
-SUPABASE_EXTENSIONS_SCHEMA = _env("SUPABASE_EXTENSIONS_SCHEMA", default="extensions")
-for _name, _value in (
-    ("SUPABASE_SCHEMA", SUPABASE_SCHEMA),
-    ("SUPABASE_EXTENSIONS_SCHEMA", SUPABASE_EXTENSIONS_SCHEMA),
-):
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", _value):
-        _fail(f"{_name}={_value!r} is not a plain lower-case schema name")
-SUPABASE_REQUIRED_EXTENSIONS = _env("SUPABASE_REQUIRED_EXTENSIONS", cast=list, default=["pgcrypto"])
-if "pgcrypto" not in SUPABASE_REQUIRED_EXTENSIONS or not all(
-    re.fullmatch(r"[a-z0-9_-]{1,63}", name) for name in SUPABASE_REQUIRED_EXTENSIONS
-):
-    _fail(
-        f"SUPABASE_REQUIRED_EXTENSIONS={','.join(SUPABASE_REQUIRED_EXTENSIONS)!r} must be extension names "
-        "separated by commas, pgcrypto among them"
-    )
-# How long the delta waits for a table lock before giving up (a PostgreSQL interval: 500ms, 5s, 1min).
-SUPABASE_LOCK_TIMEOUT = _env("SUPABASE_LOCK_TIMEOUT", default="5s")
-if not re.fullmatch(r"[1-9][0-9]*(ms|s|min)", SUPABASE_LOCK_TIMEOUT):
-    _fail(f"SUPABASE_LOCK_TIMEOUT={SUPABASE_LOCK_TIMEOUT!r} is not a duration like 500ms, 5s or 1min")
+# Row level security, extensions and the delta (`manage.py supabase_delta`, `verify_db`). The
+# commands connect with --database-url, else SUPABASE_DB_URL, else DATABASE_URL.
+SUPABASE_DB_URL = env.str("SUPABASE_DB_URL", default="")
+SUPABASE_SCHEMA = env.str("SUPABASE_SCHEMA", default="public")
+SUPABASE_EXTENSIONS_SCHEMA = env.str("SUPABASE_EXTENSIONS_SCHEMA", default="extensions")
+SUPABASE_REQUIRED_EXTENSIONS = env.list("SUPABASE_REQUIRED_EXTENSIONS", default=["pgcrypto"])
+SUPABASE_LOCK_TIMEOUT = env.str("SUPABASE_LOCK_TIMEOUT", default="5s")
 # Where `supabase_delta` writes its SQL files (the Supabase CLI's layout, for `supabase db push`).
 SUPABASE_MIGRATIONS_DIR = BASE_DIR / "supabase" / "migrations"
 
 # --- Metrics ---
-# Days the nightly metrics run recomputes, ending yesterday: refunds arrive
-# late and the ad platforms restate recent days.
-METRICS_TRAILING_DAYS = _env("METRICS_TRAILING_DAYS", cast=int, default=60)
-if not 1 <= METRICS_TRAILING_DAYS <= 3660:
-    _fail(f"METRICS_TRAILING_DAYS={METRICS_TRAILING_DAYS} must be between 1 and 3660")
-# Gross margin assumed for sales whose unit cost is not recorded (CM1).
-METRICS_DEFAULT_GROSS_MARGIN = _env("METRICS_DEFAULT_GROSS_MARGIN", cast=_decimal, default=Decimal("0.60"))
-if not 0 <= METRICS_DEFAULT_GROSS_MARGIN < 1:
-    _fail(f"METRICS_DEFAULT_GROSS_MARGIN={METRICS_DEFAULT_GROSS_MARGIN} must be a share from 0 to below 1")
-# Seconds a pipeline pull waits for another run of the same source (started
-# by hand, say) to end before giving up on that source for the night.
-PIPELINE_PULL_WAIT_SECONDS = _env("PIPELINE_PULL_WAIT_SECONDS", cast=int, default=900)
+# The nightly run recomputes this many days: refunds arrive late and ad platforms restate recent days.
+METRICS_TRAILING_DAYS = env.int("METRICS_TRAILING_DAYS", default=60)
+METRICS_DEFAULT_GROSS_MARGIN = env("METRICS_DEFAULT_GROSS_MARGIN", cast=decimal, default=Decimal("0.60"))
+PIPELINE_PULL_WAIT_SECONDS = env.int("PIPELINE_PULL_WAIT_SECONDS", default=900)
 
 # --- ETL ---
-# Connector settings. Credentials may be empty here: a pull checks the ones
-# its source needs when it starts (etl.conf), naming the missing setting, so
-# the demo and the tests run without them.
-META_API_VERSION = _env("META_API_VERSION", default="v25.0")
-META_API_BASE_URL = _env("META_API_BASE_URL", default="https://graph.facebook.com")
-META_ACCESS_TOKEN = _env("META_ACCESS_TOKEN", default="")
-META_ACCOUNT_ID = _env("META_ACCOUNT_ID", default="")
-META_PURCHASE_ACTION_TYPE = _env("META_PURCHASE_ACTION_TYPE", default="offsite_conversion.fb_pixel_purchase")
-META_ATTRIBUTION_WINDOWS = _env("META_ATTRIBUTION_WINDOWS", cast=list, default=["7d_click", "1d_view"])
-META_LOOKBACK_DAYS = _env("META_LOOKBACK_DAYS", cast=int, default=28)
-META_INITIAL_DAYS = _env("META_INITIAL_DAYS", cast=int, default=90)
-META_DAYS_PER_REQUEST = _env("META_DAYS_PER_REQUEST", cast=int, default=31)
-TIKTOK_API_BASE_URL = _env("TIKTOK_API_BASE_URL", default="https://business-api.tiktok.com")
-TIKTOK_ACCESS_TOKEN = _env("TIKTOK_ACCESS_TOKEN", default="")
-TIKTOK_ADVERTISER_ID = _env("TIKTOK_ADVERTISER_ID", default="")
-TIKTOK_LOOKBACK_DAYS = _env("TIKTOK_LOOKBACK_DAYS", cast=int, default=7)
-TIKTOK_INITIAL_DAYS = _env("TIKTOK_INITIAL_DAYS", cast=int, default=90)
-SHOPIFY_API_VERSION = _env("SHOPIFY_API_VERSION", default="2025-10")
-# "{store}" is replaced by the store's handle (acme-store -> acme-store.myshopify.com).
-SHOPIFY_API_BASE_URL = _env("SHOPIFY_API_BASE_URL", default="https://{store}.myshopify.com")
-SHOPIFY_STORE = _env("SHOPIFY_STORE", default="")
-SHOPIFY_ACCESS_TOKEN = _env("SHOPIFY_ACCESS_TOKEN", default="")
-SHOPIFY_API_KEY = _env("SHOPIFY_API_KEY", default="")
-SHOPIFY_PASSWORD = _env("SHOPIFY_PASSWORD", default="")
-SHOPIFY_OVERLAP_MINUTES = _env("SHOPIFY_OVERLAP_MINUTES", cast=int, default=10)
-SHOPIFY_INITIAL_DAYS = _env("SHOPIFY_INITIAL_DAYS", cast=int, default=90)
-SHOPIFY_BULK_THRESHOLD_DAYS = _env("SHOPIFY_BULK_THRESHOLD_DAYS", cast=int, default=30)
-SHOPIFY_PAGE_SIZE = _env("SHOPIFY_PAGE_SIZE", cast=int, default=25)
-ETL_HTTP_CONNECT_TIMEOUT = _env("ETL_HTTP_CONNECT_TIMEOUT", cast=float, default=10.0)
-ETL_HTTP_READ_TIMEOUT = _env("ETL_HTTP_READ_TIMEOUT", cast=float, default=120.0)
-ETL_HTTP_MAX_RETRIES = _env("ETL_HTTP_MAX_RETRIES", cast=int, default=6)
-ETL_HTTP_BACKOFF_MAX = _env("ETL_HTTP_BACKOFF_MAX", cast=float, default=60.0)
-ETL_HTTP_MAX_WAIT = _env("ETL_HTTP_MAX_WAIT", cast=float, default=900.0)
-ETL_BATCH_SIZE = _env("ETL_BATCH_SIZE", cast=int, default=5000)
-
-# --- Bounds ---
-# Numbers that are well-formed but would fail later (a batch of 0 rows, a
-# negative retry count) stop start-up here, each naming its setting.
-_check_bounds(
-    {
-        **globals(),
-        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
-        **{f"FLAGS_LIFETIME_{kind.upper()}_DAYS": days for kind, days in FLAGS_LIFETIME_DAYS.items()},
-    },
-    {
-        "CONN_MAX_AGE": (0, None),
-        "CELERY_TASK_TIME_LIMIT": (1, None),
-        "JOB_RUN_RETENTION_DAYS": (1, None),
-        "FLAGS_STALE_UNIFORM_DAYS": (1, None),
-        "FLAGS_STALE_UNUSED_DAYS": (1, None),
-        "FLAGS_LAST_EVALUATED_INTERVAL": (1, None),
-        "FLAGS_SNAPSHOT_CHECK_INTERVAL": (0, None),
-        "FLAGS_REGEX_MAX_LENGTH": (1, None),
-        "FLAGS_SDK_CACHE_SECONDS": (0, None),
-        "FLAGS_MIN_USERS_PER_VARIANT": (0, None),
-        "FLAGS_MIN_CONVERSIONS": (0, None),
-        "FLAGS_SRM_THRESHOLD": (0, 1),
-        "FLAGS_ALPHA": (0.0001, 0.5),
-        "PIPELINE_PULL_WAIT_SECONDS": (0, None),
-        "META_LOOKBACK_DAYS": (1, None),
-        "META_INITIAL_DAYS": (1, None),
-        "META_DAYS_PER_REQUEST": (1, None),
-        "TIKTOK_LOOKBACK_DAYS": (1, None),
-        "TIKTOK_INITIAL_DAYS": (1, None),
-        "SHOPIFY_OVERLAP_MINUTES": (0, None),
-        "SHOPIFY_INITIAL_DAYS": (1, None),
-        "SHOPIFY_BULK_THRESHOLD_DAYS": (1, None),
-        "SHOPIFY_PAGE_SIZE": (1, 250),
-        "ETL_HTTP_CONNECT_TIMEOUT": (0.1, None),
-        "ETL_HTTP_READ_TIMEOUT": (0.1, None),
-        "ETL_HTTP_MAX_RETRIES": (0, None),
-        "ETL_HTTP_BACKOFF_MAX": (0, None),
-        "ETL_HTTP_MAX_WAIT": (0, None),
-        "ETL_BATCH_SIZE": (1, None),
-        "LOGIN_FAILURE_LIMIT": (1, None),
-        "LOGIN_LOCKOUT_MINUTES": (1, None),
-        **{f"FLAGS_LIFETIME_{kind.upper()}_DAYS": (0, None) for kind in FLAGS_LIFETIME_DAYS},
-    },
+# Credentials may be empty: a pull checks the ones its source needs when it
+# starts (etl.conf), so the demo and the tests run without them.
+META_API_VERSION = env.str("META_API_VERSION", default="v25.0")
+META_API_BASE_URL = env.str("META_API_BASE_URL", default="https://graph.facebook.com")
+META_ACCESS_TOKEN = env.str("META_ACCESS_TOKEN", default="")
+META_ACCOUNT_ID = env.str("META_ACCOUNT_ID", default="")
+META_PURCHASE_ACTION_TYPE = env.str(
+    "META_PURCHASE_ACTION_TYPE", default="offsite_conversion.fb_pixel_purchase"
 )
+META_ATTRIBUTION_WINDOWS = env.list("META_ATTRIBUTION_WINDOWS", default=["7d_click", "1d_view"])
+META_LOOKBACK_DAYS = env.int("META_LOOKBACK_DAYS", default=28)
+META_INITIAL_DAYS = env.int("META_INITIAL_DAYS", default=90)
+META_DAYS_PER_REQUEST = env.int("META_DAYS_PER_REQUEST", default=31)
+TIKTOK_API_BASE_URL = env.str("TIKTOK_API_BASE_URL", default="https://business-api.tiktok.com")
+TIKTOK_ACCESS_TOKEN = env.str("TIKTOK_ACCESS_TOKEN", default="")
+TIKTOK_ADVERTISER_ID = env.str("TIKTOK_ADVERTISER_ID", default="")
+TIKTOK_LOOKBACK_DAYS = env.int("TIKTOK_LOOKBACK_DAYS", default=7)
+TIKTOK_INITIAL_DAYS = env.int("TIKTOK_INITIAL_DAYS", default=90)
+SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2025-10")
+# "{store}" is replaced by the store's handle (acme-store -> acme-store.myshopify.com).
+SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default="https://{store}.myshopify.com")
+SHOPIFY_STORE = env.str("SHOPIFY_STORE", default="")
+SHOPIFY_ACCESS_TOKEN = env.str("SHOPIFY_ACCESS_TOKEN", default="")
+SHOPIFY_API_KEY = env.str("SHOPIFY_API_KEY", default="")
+SHOPIFY_PASSWORD = env.str("SHOPIFY_PASSWORD", default="")
+SHOPIFY_OVERLAP_MINUTES = env.int("SHOPIFY_OVERLAP_MINUTES", default=10)
+SHOPIFY_INITIAL_DAYS = env.int("SHOPIFY_INITIAL_DAYS", default=90)
+SHOPIFY_BULK_THRESHOLD_DAYS = env.int("SHOPIFY_BULK_THRESHOLD_DAYS", default=30)
+SHOPIFY_PAGE_SIZE = env.int("SHOPIFY_PAGE_SIZE", default=25)
+ETL_HTTP_CONNECT_TIMEOUT = env.float("ETL_HTTP_CONNECT_TIMEOUT", default=10.0)
+ETL_HTTP_READ_TIMEOUT = env.float("ETL_HTTP_READ_TIMEOUT", default=120.0)
+ETL_HTTP_MAX_RETRIES = env.int("ETL_HTTP_MAX_RETRIES", default=6)
+ETL_HTTP_BACKOFF_MAX = env.float("ETL_HTTP_BACKOFF_MAX", default=60.0)
+ETL_HTTP_MAX_WAIT = env.float("ETL_HTTP_MAX_WAIT", default=900.0)
+ETL_BATCH_SIZE = env.int("ETL_BATCH_SIZE", default=5000)

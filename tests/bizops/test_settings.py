@@ -42,7 +42,8 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        "bizops: configuration error: SECRET_KEY is required (set it in the environment or in .env)"
+        "bizops: configuration error: SECRET_KEY is required (set it in the environment or in .env) "
+        "[bizops.E001]"
     ]
 
 
@@ -50,7 +51,8 @@ def test_it_refuses_to_start_without_allowed_hosts_when_debug_is_off():
     result = manage("check", env={"DEBUG": "0", "SECRET_KEY": PRODUCTION_ENV["SECRET_KEY"]})
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
-        "bizops: configuration error: ALLOWED_HOSTS is required (set it in the environment or in .env)"
+        "bizops: configuration error: ALLOWED_HOSTS is required (set it in the environment or in .env) "
+        "[bizops.E001]"
     ]
 
 
@@ -100,7 +102,8 @@ def test_env_example_lists_every_variable_settings_read():
     import re
 
     source = (ROOT / "bizops" / "settings.py").read_text()
-    read = set(re.findall(r'_env\(\s*"([A-Z_]+)"', source)) | {"DATABASE_URL"}
+    read = set(re.findall(r'\benv(?:\.\w+)?\(\s*"([A-Z_]+)"', source))
+    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ETL_BATCH_SIZE", "FINANCE_LEVER_STEP_PCT"} <= read
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, re.M))
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"

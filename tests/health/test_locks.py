@@ -136,7 +136,8 @@ def test_a_heartbeat_not_below_the_ttl_stops_start_up_in_one_line():
     result = manage("check", env={**PRODUCTION_ENV, "JOB_LOCK_TTL": "20", "JOB_LOCK_HEARTBEAT": "20"})
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
-        "bizops: configuration error: JOB_LOCK_HEARTBEAT=20 must be above 0 and below JOB_LOCK_TTL=20"
+        "bizops: configuration error: JOB_LOCK_HEARTBEAT=20 must be above 0 and below JOB_LOCK_TTL=20 "
+        "[health.E002]"
     ]
 
 

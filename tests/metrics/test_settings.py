@@ -16,9 +16,9 @@ from tests.bizops.test_settings import manage
         (
             "METRICS_DEFAULT_GROSS_MARGIN",
             "1.2",
-            "METRICS_DEFAULT_GROSS_MARGIN=1.2 must be a share from 0 to below 1",
+            "METRICS_DEFAULT_GROSS_MARGIN=1.2 must be a share from 0 to below 1 [etl.E002]",
         ),
-        ("METRICS_TRAILING_DAYS", "0", "METRICS_TRAILING_DAYS=0 must be between 1 and 3660"),
+        ("METRICS_TRAILING_DAYS", "0", "METRICS_TRAILING_DAYS=0 must be between 1 and 3660 [etl.E001]"),
     ],
 )
 def test_a_bad_metrics_setting_stops_start_up_naming_it(name, value, message):

@@ -309,6 +309,8 @@ FLAGS_IMPORT_MAX_ROWS = _env("FLAGS_IMPORT_MAX_ROWS", cast=int, default=10_000)
 FLAGS_IMPORT_MAX_BYTES = _env("FLAGS_IMPORT_MAX_BYTES", cast=int, default=20_000_000)
 # Seconds front ends may cache the SDK payload (GET /flags/sdk/<key>.json).
 FLAGS_SDK_CACHE_SECONDS = _env("FLAGS_SDK_CACHE_SECONDS", cast=int, default=30)
+# ... and may then serve it stale for this many more seconds while they fetch it again.
+FLAGS_SDK_STALE_SECONDS = _env("FLAGS_SDK_STALE_SECONDS", cast=int, default=30)
 # Cookie holding an anonymous visitor's id, shared with the GrowthBook JS SDK (its default name).
 FLAGS_ANONYMOUS_COOKIE = _env("FLAGS_ANONYMOUS_COOKIE", default="gbuuid")
 # No verdict before each variant has this many users ...
@@ -439,6 +441,7 @@ _check_bounds(
         "FLAGS_SNAPSHOT_CHECK_INTERVAL": (0, None),
         "FLAGS_REGEX_MAX_LENGTH": (1, None),
         "FLAGS_SDK_CACHE_SECONDS": (0, None),
+        "FLAGS_SDK_STALE_SECONDS": (0, None),
         "FLAGS_MIN_USERS_PER_VARIANT": (0, None),
         "FLAGS_MIN_CONVERSIONS": (0, None),
         "FLAGS_SRM_THRESHOLD": (0, 1),

@@ -278,9 +278,9 @@ def main() -> int:
             "(a scratch database bench_load_<name> is created beside it and dropped afterwards)"
         )
         return 2
-    url, name, admin_url = scratch_url(admin_url)
-    admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin_execute(admin_url, f'CREATE DATABASE "{name}"')
+    url, scratch, admin_url = scratch_url(admin_url)
+    admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    admin_execute(admin_url, f'CREATE DATABASE "{scratch}"')
     servers: list[tuple[str, Server]] = []
     temporary = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
@@ -312,9 +312,13 @@ def main() -> int:
         # so a change in the machine's load over the run falls on all of them alike.
         asked = {label: cases(server, key, session) for label, server in servers}
         taken = {label: {name: ([], 0.0) for name in asked[label]} for label, _ in servers}
-        for _ in range(args.rounds):
+        for round_ in range(args.rounds):
             for label, server in servers:
-                for name, case in asked[label].items():
+                # Each round starts at the next URL: what a URL leaves behind (a worker's
+                # garbage after the dashboard, say) does not always fall on the same one.
+                order = list(asked[label].items())
+                shift = round_ % len(order)
+                for name, case in order[shift:] + order[:shift]:
                     latencies, elapsed = load(server, case, args.clients, args.seconds)
                     before, spent = taken[label][name]
                     taken[label][name] = (before + latencies, spent + elapsed)
@@ -325,7 +329,7 @@ def main() -> int:
         for _, server in servers:
             server.stop()
         shutil.rmtree(temporary, ignore_errors=True)
-        admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

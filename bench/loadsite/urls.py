@@ -16,4 +16,5 @@ def floor(request):
     return HttpResponse(FLOOR_BODY, content_type="application/json")
 
 
-urlpatterns = [path("bench/floor.json", floor), *project_urlpatterns]
+# Last, so its URL is resolved through every project pattern, as the SDK endpoint's is.
+urlpatterns = [*project_urlpatterns, path("bench/floor.json", floor)]

@@ -21,6 +21,7 @@ def flags_numbers(app_configs, **kwargs) -> list[Error]:
             "FLAGS_SNAPSHOT_CHECK_INTERVAL": (0, None),
             "FLAGS_REGEX_MAX_LENGTH": (1, None),
             "FLAGS_SDK_CACHE_SECONDS": (0, None),
+            "FLAGS_SDK_STALE_SECONDS": (0, None),
             "FLAGS_MIN_USERS_PER_VARIANT": (0, None),
             "FLAGS_MIN_CONVERSIONS": (0, None),
             "FLAGS_SRM_THRESHOLD": (0, 1),

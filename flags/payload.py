@@ -13,6 +13,7 @@ in an environment: SDKs then give the caller's fallback.
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from flags import conditions
@@ -90,3 +91,21 @@ def etag(snap: Snapshot, client_key: str) -> str:
     so a client revalidating against another worker still gets its 304."""
     digest = hashlib.sha256(f"{snap.version}:{client_key}:".encode() + sdk_body(snap))
     return f'"flags-{snap.version}-{digest.hexdigest()[:32]}"'
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the endpoint answers one client key: the bytes and their ETag."""
+
+    body: bytes
+    etag: str
+
+
+def served(snap: Snapshot, client_key: str) -> Served:
+    """The answer for ``client_key``, made once per snapshot (so once per flags version, and
+    again only when a rule's time window opens or closes) and then read from memory: the
+    endpoint's per-request work is a dictionary lookup and the response headers."""
+    answer = snap._served.get(client_key)
+    if answer is None:
+        answer = snap._served[client_key] = Served(sdk_body(snap), etag(snap, client_key))
+    return answer

@@ -44,6 +44,7 @@ class Snapshot:
     updated_at: datetime | None = None
     _payload: dict | None = None
     _body: bytes | None = None
+    _served: dict = field(default_factory=dict)  # client key -> payload.Served
 
 
 _lock = threading.Lock()

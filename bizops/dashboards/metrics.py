@@ -3,8 +3,15 @@
 One ``MetricsPage`` feeds the template (tiles, table, "as of" line), the
 CSV/XLSX download (its ``table``) and the charts (``chart_data``, passed to
 the page once with ``json_script``).
+
+The day rows are kept in process per range and data version (``day_rows``):
+a repeated view costs one query, the sources' freshness, which is also the
+version check, instead of hundreds of rows turned into Decimals.
 """
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -67,6 +74,35 @@ STORE_COLUMNS = [
 ]
 
 
+# Ranges kept per process (each a few hundred small dicts); the least recently used goes first.
+ROWS_CACHE_SIZE = 16
+_rows_cache: OrderedDict[tuple, tuple[dict, ...]] = OrderedDict()
+_rows_lock = threading.Lock()
+
+
+def day_rows(version: Hashable, *ranges: tuple[date, date]) -> tuple[dict, ...]:
+    """``daily_rows(*ranges)``, from memory while ``version`` stays the same.
+    The rows are shared between views: read them, never change them."""
+    key = (version, ranges)
+    with _rows_lock:
+        rows = _rows_cache.get(key)
+        if rows is not None:
+            _rows_cache.move_to_end(key)
+            return rows
+    rows = tuple(daily_rows(*ranges))
+    with _rows_lock:
+        _rows_cache[key] = rows
+        while len(_rows_cache) > ROWS_CACHE_SIZE:
+            _rows_cache.popitem(last=False)
+    return rows
+
+
+def forget_cached_rows() -> None:
+    """Empty the rows cache (tests: their rolled-back data can repeat a version)."""
+    with _rows_lock:
+        _rows_cache.clear()
+
+
 def change(current, previous) -> Decimal | None:
     """Change in percent as a share (0.12 is +12 %); None when there is nothing to compare with."""
     if current is None or previous is None or previous == 0:
@@ -127,7 +163,7 @@ class MetricsPage:
         return self.selection.current.days - self.computed_days
 
 
-def _within(rows: list[dict], period: Period) -> list[dict]:
+def _within(rows: tuple[dict, ...], period: Period) -> list[dict]:
     return [row for row in rows if period.contains(row["date"])]
 
 
@@ -200,8 +236,16 @@ def _chart_data(rows: list[dict], channel: str, selection: Selection, kpis: list
 
 def build(selection: Selection, channel: str = "", query: str = "") -> MetricsPage:
     """The page for ``selection``; ``channel`` drills down to that channel's days."""
-    rows = daily_rows(
-        selection.current.as_tuple(), selection.previous.as_tuple(), selection.previous_year.as_tuple()
+    # The sources' freshness is the data version too: the rows change only when the
+    # metrics job runs (``compute`` is its one writer), and a finished run moves its
+    # last success or failure. Read before the rows, so rows written in between are
+    # kept under the older version, which no later view asks for.
+    sources = freshness()
+    rows = day_rows(
+        tuple(sources),
+        selection.current.as_tuple(),
+        selection.previous.as_tuple(),
+        selection.previous_year.as_tuple(),
     )
     current = _within(rows, selection.current)
     previous = _within(rows, selection.previous)
@@ -234,6 +278,6 @@ def build(selection: Selection, channel: str = "", query: str = "") -> MetricsPa
         kpis=kpis,
         table=table,
         chart_data=_chart_data(current, channel or Channel.ALL, selection, kpis),
-        sources=freshness(),
+        sources=sources,
         computed_days=totals["now"]["days"],
     )

@@ -65,10 +65,13 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "health",
-    "bizops",
+    "bizops.core",
     "etl",
     "finance",
     "flags",
+    "bizops.dashboards",
+    "bizops.supabase",
+    "bizops.demo",
 ]
 
 MIDDLEWARE = [
@@ -251,7 +254,7 @@ IMPORT_MAX_BYTES = _env("IMPORT_MAX_BYTES", cast=int, default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = _env("IMPORT_MAX_ROWS", cast=int, default=10_000)
 # An admin import's file waits for its confirmation in the cache (shared by every web process),
 # not in a local temporary folder; it is removed when the import is refused or confirmed.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "bizops.admin_imports.PreviewStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "bizops.core.admin_imports.PreviewStorage"
 SIMPLE_HISTORY_REVERT_DISABLED = False
 
 # ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from django.views import View
 
-from bizops.imports import ImportRefused, check_size
+from bizops.core.imports import ImportRefused, check_size
 from finance.assumptions_json import (
     AssumptionImportError,
     dumps,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from bizops.models import Report
+from bizops.core.models import Report
 from finance import exports
 from finance.models import ForecastRun, Scenario
 from finance.report import write_report

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from bizops.models import Report
+from bizops.core.models import Report
 from health import registry
 from health.abandoned import mark_abandoned
 from health.jobs import current_run

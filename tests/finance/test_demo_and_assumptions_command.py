@@ -9,7 +9,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bizops.models import Report
+from bizops.core.models import Report
 from finance.demo import FIXTURE, demo_file
 from finance.drivers import NAMES
 from finance.models import AssumptionSet, ForecastRun, Scenario

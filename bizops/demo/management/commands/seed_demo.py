@@ -4,11 +4,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from bizops.backlog_files import import_dir
-from bizops.demo_admin import default_password_file, ensure_admin
+from bizops.core.backlog_files import import_dir
+from bizops.core.demo_admin import default_password_file, ensure_admin
 from flags.demo import seed_demo as seed_flags_demo
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "backlog"
+FIXTURES = Path(__file__).resolve().parents[3] / "core" / "fixtures" / "backlog"
 
 
 class Command(BaseCommand):

@@ -16,9 +16,7 @@ from bizops.dashboards.periods import Period, Selection
 from bizops.dashboards.tables import Column, Table
 from etl.metrics import definitions
 from etl.metrics.days import each_day
-from etl.metrics.read import daily_rows, summarise
-from etl.models import Channel
-from etl.pipeline import freshness
+from etl.selectors import Channel, daily_rows, source_freshness, summarise
 
 CHANNEL_LABELS = dict(Channel.choices)
 PLATFORMS = {Channel.META, Channel.TIKTOK}
@@ -234,6 +232,6 @@ def build(selection: Selection, channel: str = "", query: str = "") -> MetricsPa
         kpis=kpis,
         table=table,
         chart_data=_chart_data(current, channel or Channel.ALL, selection, kpis),
-        sources=freshness(),
+        sources=source_freshness(),
         computed_days=totals["now"]["days"],
     )

@@ -24,6 +24,15 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+def test_the_demo_seed_refuses_a_production_database(settings, monkeypatch):
+    settings.DEBUG = False
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
+    with pytest.raises(CommandError, match=r"seed_finance_demo .*; refusing with DEBUG off on PostgreSQL"):
+        run("seed_finance_demo")
+    assert not AssumptionSet.objects.exists()
+    assert not Scenario.objects.exists()
+
+
 def test_every_demo_figure_has_a_note_saying_it_is_illustrative_and_where_the_real_one_comes_from():
     data = json.loads(FIXTURE.read_text())
     assert "illustrative" in data["notes"].lower()

@@ -56,7 +56,14 @@ def test_the_demo_plan_starts_three_months_before_today_with_its_one_offs_moved_
     assert data["one_off_costs"][0]["month"] == "2026-11"  # fourth month, as in the file
 
 
+@pytest.fixture
+def demo_database(settings):
+    # seed_finance_demo refuses PostgreSQL with DEBUG off (a production database).
+    settings.DEBUG = True
+
+
 @time_machine.travel(NOW, tick=False)
+@pytest.mark.usefixtures("demo_database")
 def test_seeding_makes_three_scenarios_and_their_first_forecast_once():
     output = run("seed_finance_demo")
     assert "finance: Demo plan v1 with scenarios Base, Optimistic, Conservative" in output
@@ -110,7 +117,9 @@ def test_assumptions_export_names_an_unknown_set(make_set):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_seeding_keeps_a_scenario_of_the_same_name_as_the_team_left_it(make_set, make_scenario):
+def test_seeding_keeps_a_scenario_of_the_same_name_as_the_team_left_it(
+    demo_database, make_set, make_scenario
+):
     own = make_set("Our plan")
     make_scenario("Base", own, {"cac": {"value": "150", "notes": "our figure"}}, description="ours")
     run("seed_finance_demo")

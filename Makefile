@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   - set up and serve the platform on http://127.0.0.1:8000/ (SQLite, eager Celery)"
 	@echo "make test   - run the whole test suite (PostgreSQL/Redis tests run when DATABASE_URL/REDIS_URL are set)"
-	@echo "make lint   - ruff check and format check"
+	@echo "make lint   - ruff check, format check and the import contracts (floors)"
 	@echo "make bench  - benchmarks (figures and ratios)"
 	@echo "make sandbox - the Meta/TikTok/Shopify API sandbox on http://127.0.0.1:8765/ (SANDBOX_ARGS=...)"
 
@@ -43,6 +43,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP)
 	$(PY) -m ruff check --fix .

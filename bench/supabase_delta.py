@@ -30,7 +30,7 @@ import psycopg  # noqa: E402
 from django.apps.registry import Apps  # noqa: E402
 from django.db import models  # noqa: E402
 
-from bizops.supabase.declaration import SecurityRegistry, authenticated_read  # noqa: E402
+from bizops.core.declaration import SecurityRegistry, authenticated_read  # noqa: E402
 from bizops.supabase.diff import Config, plan  # noqa: E402
 from bizops.supabase.emulation import supabase_setup_sql  # noqa: E402
 from bizops.supabase.expected import ModelState  # noqa: E402

@@ -45,10 +45,13 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "health",
-    "bizops",
+    "bizops.core",
     "etl",
     "finance",
     "flags",
+    "bizops.dashboards",
+    "bizops.supabase",
+    "bizops.demo",
 ]
 
 MIDDLEWARE = [
@@ -198,7 +201,7 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)
 # An admin import's file waits for its confirmation in the cache (shared by every web process),
 # not in a local temporary folder; it is removed when the import is refused or confirmed.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "bizops.admin_imports.PreviewStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "bizops.core.admin_imports.PreviewStorage"
 SIMPLE_HISTORY_REVERT_DISABLED = False
 
 # --- Logging: one configuration; every handler masks secrets in every record ---

@@ -89,6 +89,12 @@ class AdInsightDaily(models.Model):
         return f"{self.platform} {self.campaign_id} {self.date}"
 
 
+class OrderQuerySet(models.QuerySet):
+    def counted(self) -> "OrderQuerySet":
+        """Orders that count in every figure (see ``Order.excluded_because``), their refunds included."""
+        return self.filter(test=False, deleted_at__isnull=True, cancelled_at__isnull=True)
+
+
 class Order(models.Model):
     shop = models.CharField(max_length=255, help_text="The store's myshopify domain.")
     external_id = models.BigIntegerField(help_text="The numeric part of the order's GID.")
@@ -111,6 +117,8 @@ class Order(models.Model):
     )
     first_order = models.BooleanField(default=False, help_text="The customer's first valid order.")
 
+    objects = OrderQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["shop", "external_id"], name="order_shop_external_unique")
@@ -125,6 +133,21 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.name or str(self.external_id)
+
+    @property
+    def excluded_because(self) -> str:
+        """Why the order is left out of the figures ("test", "deleted", "cancelled"), "" when it counts.
+
+        Test, deleted and cancelled orders never count, as in Shopify's current sales
+        reports; ``OrderQuerySet.counted`` is the same rule in SQL.
+        """
+        if self.test:
+            return "test"
+        if self.deleted_at:
+            return "deleted"
+        if self.cancelled_at:
+            return "cancelled"
+        return ""
 
 
 class Refund(models.Model):

@@ -22,12 +22,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import Max, Q
 
 from etl import sources
 from etl.metrics.compute import ComputeResult, recompute
 from health.jobs import JobSkipped, format_error, track_job
-from health.models import JobRun
+from health.models import JobOutcome, JobRun
 
 METRICS_JOB = "etl.compute_metrics"
 # Seconds between two tries of a pull whose lock another run holds.
@@ -178,17 +177,6 @@ def freshness() -> list[Freshness]:
     """Last successful and failed run of each source's pull and of the metrics, in one query."""
     jobs = {source.job: (source.name, source.label) for source in sources.SOURCES}
     jobs[METRICS_JOB] = ("metrics", "Metrics")
-    found = {
-        row["job"]: row
-        for row in JobRun.objects.filter(job__in=jobs)
-        .values("job")
-        .annotate(
-            ok=Max("finished_at", filter=Q(status=JobRun.Status.SUCCEEDED)),
-            failed=Max("finished_at", filter=Q(status=JobRun.Status.FAILED)),
-        )
-        .order_by()
-    }
-    return [
-        Freshness(key, label, found.get(job, {}).get("ok"), found.get(job, {}).get("failed"))
-        for job, (key, label) in jobs.items()
-    ]
+    found = JobRun.objects.last_outcomes(jobs)
+    none = JobOutcome(None, None)
+    return [Freshness(key, label, *found.get(job, none)) for job, (key, label) in jobs.items()]

@@ -15,7 +15,7 @@ from etl.connectors.shopify_bulk import BulkExport, search_filter
 from etl.http import HttpClient, WaitStats
 from etl.load import batches, load_orders, save_cursor, save_extra
 from etl.models import SyncState
-from etl.pull import PullResult, aware, report_progress
+from etl.pull_result import PullResult, aware, report_progress
 
 
 def iso(moment: datetime) -> str:

@@ -1,6 +1,6 @@
 """Row level security of the ETL tables: service only, except the daily metrics signed-in users read."""
 
-from bizops.supabase.declaration import authenticated_read, rls
+from bizops.core.declaration import authenticated_read, rls
 from etl.models import DailyMetric
 
 rls.service_only("etl")

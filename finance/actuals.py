@@ -14,7 +14,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from etl.models import Channel, DailyMetric
+from etl.selectors import daily_metrics
 from finance.drivers import add_months
 from finance.models import ForecastRun
 
@@ -41,7 +41,7 @@ def monthly_actuals(start: dt.date, end: dt.date) -> dict[dt.date, MonthActual]:
     not zero). ``days`` counts the days that have a row.
     """
     rows = (
-        DailyMetric.objects.filter(channel=Channel.ALL, date__gte=start, date__lt=end)
+        daily_metrics(start, end)
         .annotate(month=TruncMonth("date"))
         .values("month")
         .annotate(

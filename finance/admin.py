@@ -141,8 +141,9 @@ class AssumptionSetAdmin(admin.ModelAdmin):
             run_and_tell(request, result.assumption_set.scenarios.all())
 
     def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
-        # The admin's own "was changed successfully" says too little here: saving makes a version.
-        if "was changed successfully" in str(message) or "was added successfully" in str(message):
+        # After a save, save_model has said what became of the set (a new version, or
+        # nothing changed): the admin's own "was changed successfully" would say less.
+        if level == messages.SUCCESS and hasattr(request, "_finance_saved"):
             return
         super().message_user(request, message, level, *args, **kwargs)
 
@@ -235,13 +236,8 @@ class ScenarioAdmin(SimpleHistoryAdmin):
     @admin.action(description="Duplicate the selected scenarios", permissions=["add"])
     def duplicate(self, request, queryset):
         for scenario in queryset:
-            name = f"{scenario.name} (copy)"
-            suffix = 2
-            while Scenario.objects.filter(name=name).exists():
-                name, suffix = f"{scenario.name} (copy {suffix})", suffix + 1
-            scenario.pk, scenario.name, scenario.active = None, name, False
-            scenario.save()
-            self.message_user(request, f"Added {name} (inactive until you switch it on).", messages.SUCCESS)
+            copy = scenario.duplicate()
+            self.message_user(request, f"Added {copy} (inactive until you switch it on).", messages.SUCCESS)
 
     def has_run_permission(self, request) -> bool:
         return request.user.has_perm("finance.add_forecastrun")

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from django.views import View
 
-from bizops.imports import ImportRefused, check_size
+from bizops.core.imports import ImportRefused, check_size
 from finance.assumptions_json import (
     AssumptionImportError,
     dumps,
@@ -22,11 +22,9 @@ from finance.assumptions_json import (
     plan,
 )
 from finance.assumptions_json import loads as load_json
+from finance.jobs import run_by_hand
 from finance.models import AssumptionSet, ForecastRun, Scenario
 from finance.report import amount, month_label
-from finance.services import ForecastInputError, run_forecasts
-from health.jobs import JobSkipped, track_job
-from health.models import JobRun
 
 
 def max_upload_bytes() -> int:
@@ -45,19 +43,13 @@ def export_json_response(assumption_set: AssumptionSet) -> HttpResponse:
 
 def run_and_tell(request, scenarios) -> list[ForecastRun]:
     """Run the scenarios as one recorded job and tell the user how it went (admin messages)."""
-    scenarios = list(scenarios)
-    if not scenarios:
-        messages.warning(request, "No scenario to run: add one under Finance > Scenarios.")
+    outcome = run_by_hand(scenarios, produced_by=request.user.get_username())
+    if not outcome.runs:
+        messages.add_message(
+            request, messages.ERROR if outcome.refused else messages.WARNING, outcome.problem
+        )
         return []
-    try:
-        with track_job("finance.forecast", trigger=JobRun.Trigger.MANUAL):
-            runs = run_forecasts(scenarios, produced_by=request.user.get_username())
-    except JobSkipped:
-        messages.warning(request, "Another forecast run is in progress; try again shortly.")
-        return []
-    except ForecastInputError as exc:
-        messages.error(request, f"Forecast not run: {exc}")
-        return []
+    runs = outcome.runs
     for run in runs:
         messages.success(
             request,

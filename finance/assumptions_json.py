@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from bizops.imports import ImportRefused, check_rows, loads_json
+from bizops.core.imports import ImportRefused, check_rows, loads_json
 from finance.drivers import BY_NAME, NAMES, DriverError, clean_one_offs, clean_values, parse_month
 from finance.models import AssumptionSet, Scenario, clean_overrides
 from finance.versions import differences, latest, save_new_version

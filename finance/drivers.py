@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bizops.env import decimal
+from bizops.core.numbers import decimal
 
 MONEY = "money"
 PERCENT = "percent"

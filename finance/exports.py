@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 import openpyxl
 from openpyxl.styles import Font
 
-from bizops.spreadsheet import SafeCSVWriter, append_row
+from bizops.core.spreadsheet import SafeCSVWriter, append_row
 from finance.engine import MONTH_COLUMNS
 from finance.models import ForecastMonth, ForecastRun
 

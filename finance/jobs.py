@@ -9,19 +9,46 @@ from pathlib import Path
 
 from django.db import transaction
 
-from bizops.models import Report
+from bizops.core.models import Report
 from finance import exports
 from finance.models import ForecastRun, Scenario
 from finance.report import write_report
-from finance.services import run_forecasts
+from finance.services import ForecastInputError, run_forecasts
+from health.jobs import JobSkipped, track_job
+from health.models import JobRun
 
 CSV_NAME = "finance_model.csv"
 XLSX_NAME = "finance_model.xlsx"
 MEMO_NAME = "forecast.md"
+JOB = "finance.forecast"
 
 
 class UnknownScenario(LookupError):
     pass
+
+
+@dataclass
+class ManualRun:
+    """What running scenarios by hand gave: the runs, or why none was made."""
+
+    runs: list[ForecastRun]
+    problem: str = ""
+    # The scenarios' inputs were refused (an error), rather than nothing to run or busy (a warning).
+    refused: bool = False
+
+
+def run_by_hand(scenarios, *, produced_by: str) -> ManualRun:
+    """Run ``scenarios`` as one recorded ``finance.forecast`` job (trigger manual)."""
+    scenarios = list(scenarios)
+    if not scenarios:
+        return ManualRun([], "No scenario to run: add one under Finance > Scenarios.")
+    try:
+        with track_job(JOB, trigger=JobRun.Trigger.MANUAL):
+            return ManualRun(run_forecasts(scenarios, produced_by=produced_by))
+    except JobSkipped:
+        return ManualRun([], "Another forecast run is in progress; try again shortly.")
+    except ForecastInputError as exc:
+        return ManualRun([], f"Forecast not run: {exc}", refused=True)
 
 
 @dataclass

@@ -199,6 +199,16 @@ class Scenario(models.Model):
     def override_values(self) -> dict[str, Decimal]:
         return {name: Decimal(entry["value"]) for name, entry in (self.overrides or {}).items()}
 
+    def duplicate(self) -> "Scenario":
+        """A saved, inactive copy named "<name> (copy)" (or "(copy 2)", ... when taken)."""
+        name, suffix = f"{self.name} (copy)", 2
+        while Scenario.objects.filter(name=name).exists():
+            name, suffix = f"{self.name} (copy {suffix})", suffix + 1
+        copy = Scenario.objects.get(pk=self.pk)
+        copy.pk, copy.name, copy.active = None, name, False
+        copy.save()
+        return copy
+
 
 def clean_overrides(raw) -> dict:
     """``{driver: {"value": ..., "notes": ...}}`` (or ``{driver: value}``), checked and normalised."""

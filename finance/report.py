@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from bizops.models import Report
+from bizops.core.models import Report
 from finance.actuals import METRICS, actual_vs_forecast
 from finance.drivers import BY_NAME, NAMES, add_months, plain
 from finance.models import ForecastRun

@@ -1,5 +1,5 @@
 """Row level security of the finance tables: service only."""
 
-from bizops.supabase.declaration import rls
+from bizops.core.declaration import rls
 
 rls.service_only("finance")

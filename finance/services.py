@@ -11,6 +11,7 @@ from finance import engine, levers
 from finance.drivers import NAMES, DriverError, clean_values, month_index, parse_month, plain
 from finance.engine import MONTH_COLUMNS, Drivers, OneOff
 from finance.models import AssumptionSet, ForecastMonth, ForecastRun, Scenario
+from finance.selectors import latest_forecasts
 from health.jobs import current_run
 
 
@@ -204,10 +205,4 @@ def run_forecasts(scenarios, *, produced_by: str, on_progress=None) -> list[Fore
 
 def latest_runs(scenarios=None) -> list[ForecastRun]:
     """The newest run of each active scenario (or of the ones given), in scenario order."""
-    scenarios = list(scenarios if scenarios is not None else Scenario.objects.filter(active=True))
-    runs = []
-    for scenario in scenarios:
-        run = scenario.runs.select_related("assumption_set").order_by("-created_at", "-id").first()
-        if run:
-            runs.append(run)
-    return runs
+    return latest_forecasts(scenarios)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from etl.models import Order
+from etl.selectors import counted_orders
 from flags import engine, orders, results, snapshot
 from flags.models import ClientKey, Experiment, Exposure, Flag
 
@@ -164,8 +164,7 @@ def expose_customers(experiment: Experiment) -> int:
     if compiled is None:
         return 0
     first_orders = (
-        Order.objects.filter(created_at__gte=experiment.started_at, test=False, cancelled_at=None)
-        .filter(deleted_at=None)
+        counted_orders(experiment.started_at)
         .exclude(customer_key="")
         .values("customer_key")
         .annotate(first=Min("created_at"))

@@ -1,6 +1,6 @@
-"""Conversions computed from the store's orders (``etl.models.Order``).
+"""Conversions computed from the store's orders (read through ``etl.selectors``).
 
-A valid order (not a test, not cancelled, not deleted) is a ``purchase``
+A counted order (not a test, not cancelled, not deleted) is a ``purchase``
 conversion of its customer (``Order.customer_key``: "customer:<id>", or
 "email:<address>" for guests), valued at the order total. Experiments measured
 on purchases bucket users on an attribute holding that same key.
@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from etl.models import Order
+from etl.selectors import counted_orders
 
 PURCHASE = "purchase"
 BATCH = 2000
@@ -24,7 +24,7 @@ def sync_purchases(since: datetime) -> int:
     from flags.models import Conversion
 
     orders = (
-        Order.objects.filter(created_at__gte=since, test=False, cancelled_at=None, deleted_at=None)
+        counted_orders(since)
         .exclude(customer_key="")
         .values_list("shop", "external_id", "customer_key", "created_at", "total")
         .order_by("created_at", "pk")

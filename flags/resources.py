@@ -30,8 +30,8 @@ from import_export.formats.base_formats import JSON
 from import_export.instance_loaders import BaseInstanceLoader
 from simple_history.utils import bulk_create_with_history
 
-from bizops.resources import ChoiceWidget, OwnerWidget, UniqueKeyInFile
-from bizops.spreadsheet import SafeCSV, SpreadsheetSafeResource
+from bizops.core.resources import ChoiceWidget, OwnerWidget, UniqueKeyInFile
+from bizops.core.spreadsheet import SafeCSV, SpreadsheetSafeResource
 from flags import import_limits, snapshot
 from flags.models import Experiment, Flag
 

@@ -5,14 +5,16 @@ their first exposure (and before the experiment ended). The first variant is
 the control; each other variant is compared with it (``flags.stats``).
 """
 
+from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from flags import stats
+from flags import orders, stats
 from flags.models import Conversion, Experiment, ExperimentAnalysis, ExperimentResult, Exposure
 
 Verdict = ExperimentAnalysis.Verdict
@@ -165,6 +167,49 @@ def recompute(experiment: Experiment) -> ExperimentAnalysis:
             },
         )
     return analysis
+
+
+# An ended experiment's results are still recomputed for a week: late orders and refunds.
+RECENT_DAYS = 7
+
+
+def computable(experiments: QuerySet[Experiment]) -> QuerySet[Experiment]:
+    """The experiments of ``experiments`` that have results to compute: started, with variants."""
+    return experiments.exclude(variants=[]).exclude(started_at=None)
+
+
+def due(experiment_id: int | None = None) -> list[Experiment]:
+    """The experiment ``experiment_id``, or every running one and those ended in the last week."""
+    experiments = computable(Experiment.objects.all())
+    if experiment_id is not None:
+        experiments = experiments.filter(pk=experiment_id)
+    else:
+        recent = timezone.now() - timedelta(days=RECENT_DAYS)
+        experiments = experiments.filter(status=Experiment.Status.RUNNING) | experiments.filter(
+            ended_at__gte=recent
+        )
+    return list(experiments.distinct().order_by("pk"))
+
+
+def recompute_due(
+    experiment_id: int | None = None,
+    on_progress: Callable[[int, int, Experiment, ExperimentAnalysis], None] | None = None,
+) -> dict:
+    """Purchases from orders, then the results of the experiments ``due`` returns.
+
+    ``on_progress(done, total, experiment, analysis)`` follows each experiment; returns
+    how many experiments were recomputed and how many rows were written.
+    """
+    experiments = due(experiment_id)
+    written = 0
+    if experiments:
+        written += orders.sync_purchases(min(e.started_at for e in experiments))
+    for done, experiment in enumerate(experiments, start=1):
+        analysis = recompute(experiment)
+        written += 1
+        if on_progress is not None:
+            on_progress(done, len(experiments), experiment, analysis)
+    return {"experiments": len(experiments), "rows_written": written}
 
 
 def chart_data(experiment: Experiment) -> dict:

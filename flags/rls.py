@@ -3,6 +3,6 @@
 Flags reach browsers through Django's own SDK endpoint, never through the API roles.
 """
 
-from bizops.supabase.declaration import rls
+from bizops.core.declaration import rls
 
 rls.service_only("flags")

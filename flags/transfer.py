@@ -6,13 +6,13 @@ from pathlib import Path
 import tablib
 from django.core.exceptions import ValidationError
 
-from bizops.spreadsheet import SafeCSV
+from bizops.core.spreadsheet import SafeCSV
 from flags import import_limits
 from flags.resources import FlagResource, FlagsJSON, dataset_from_rows
 
 
 def export_flags(path: Path) -> int:
-    # CSV cells are escaped for spreadsheets (bizops.spreadsheet); JSON keeps text as stored.
+    # CSV cells are escaped for spreadsheets (bizops.core.spreadsheet); JSON keeps text as stored.
     dataset = FlagResource().export(spreadsheet=path.suffix == ".csv")
     if path.suffix == ".csv":
         path.write_text(SafeCSV().export_data(dataset), encoding="utf-8")

@@ -37,7 +37,7 @@ def abandon(runs) -> int:
 
 def abandon_runs_of(job: str, *, before) -> int:
     """Called by a run that has just taken ``job``'s lock: no earlier run can still hold it."""
-    return abandon(JobRun.objects.running_locked().for_job(job).filter(started_at__lt=before))
+    return abandon(JobRun.objects.running_locked().for_job(job).started_before(before))
 
 
 def mark_abandoned() -> int:
@@ -46,8 +46,8 @@ def mark_abandoned() -> int:
     # the lock later creates its record later, and must not be caught here.
     checked_at = timezone.now()
     marked = 0
-    jobs = JobRun.objects.running_locked().filter(started_at__lt=checked_at).values_list("job", flat=True)
+    jobs = JobRun.objects.running_locked().started_before(checked_at).values_list("job", flat=True)
     for job in sorted(set(jobs)):
         if not locks.is_held(job):
-            marked += abandon(JobRun.objects.running_locked().for_job(job).filter(started_at__lt=checked_at))
+            marked += abandon(JobRun.objects.running_locked().for_job(job).started_before(checked_at))
     return marked

@@ -77,26 +77,8 @@ def format_error(exc: BaseException) -> str:
 
 
 def _finish(run: JobRun, status: str, error: str = "") -> None:
-    run.finished_at = timezone.now()
-    run.duration = run.finished_at - run.started_at
-    fields = {
-        "status": status,
-        "finished_at": run.finished_at,
-        "duration": run.duration,
-        "error": error,
-        "rows_read": run.rows_read,
-        "rows_written": run.rows_written,
-        "detail": run.detail,
-    }
-    # Compare-and-set: a run marked abandoned (its lock lapsed, so another run
-    # may have overlapped it) stays abandoned; its late outcome is only noted.
-    if JobRun.objects.filter(pk=run.pk, status=JobRun.Status.RUNNING).update(**fields):
-        run.status, run.error = status, error
-        return
-    run.detail["finished_late"] = {"status": status, "error": error, "at": run.finished_at.isoformat()}
-    JobRun.objects.filter(pk=run.pk).update(detail=run.detail)
-    run.refresh_from_db(fields=["status", "error", "finished_at", "duration"])
-    logger.warning("job run #%s (%s) ended %s after being marked %s", run.pk, run.job, status, run.status)
+    if not run.finish(status, error):
+        logger.warning("job run #%s (%s) ended %s after being marked %s", run.pk, run.job, status, run.status)
 
 
 def skip_message(job: str) -> str:

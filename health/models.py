@@ -1,15 +1,54 @@
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import models
+from django.db.models import Max, Q
 from django.utils import timezone
+
+
+class JobOutcome(NamedTuple):
+    """When a job last finished well, and last failed (None: never)."""
+
+    last_success: datetime | None
+    last_failure: datetime | None
 
 
 class JobRunQuerySet(models.QuerySet):
     def for_job(self, job: str) -> "JobRunQuerySet":
         return self.filter(job=job)
 
+    def for_jobs(self, jobs: Iterable[str]) -> "JobRunQuerySet":
+        return self.filter(job__in=list(jobs))
+
     def succeeded(self) -> "JobRunQuerySet":
         return self.filter(status=JobRun.Status.SUCCEEDED)
+
+    def running(self) -> "JobRunQuerySet":
+        return self.filter(status=JobRun.Status.RUNNING)
+
+    def started_since(self, moment: datetime) -> "JobRunQuerySet":
+        return self.filter(started_at__gte=moment)
+
+    def started_before(self, moment: datetime) -> "JobRunQuerySet":
+        return self.filter(started_at__lt=moment)
+
+    def last_outcomes(self, jobs: Iterable[str]) -> dict[str, JobOutcome]:
+        """Each of ``jobs``' latest success and failure (their ``finished_at``), in one query.
+
+        A job without any run is absent; a failure is ``failed`` only (a skipped or
+        abandoned run is neither).
+        """
+        rows = (
+            self.for_jobs(jobs)
+            .values("job")
+            .annotate(
+                ok=Max("finished_at", filter=Q(status=JobRun.Status.SUCCEEDED)),
+                failed=Max("finished_at", filter=Q(status=JobRun.Status.FAILED)),
+            )
+            .order_by()
+        )
+        return {row["job"]: JobOutcome(row["ok"], row["failed"]) for row in rows}
 
     def running_locked(self) -> "JobRunQuerySet":
         """Runs that say they are running and held their job's lock when they started."""
@@ -59,3 +98,30 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.status} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def finish(self, status: str, error: str = "") -> bool:
+        """Record the run's end with its counters and detail; True if recorded.
+
+        Compare-and-set: only a run still ``running`` is finished. A run marked
+        abandoned meanwhile (its lock lapsed, so another run may have overlapped
+        it) stays abandoned; its late outcome is only noted in ``detail``, and
+        this instance is refreshed to what the database holds.
+        """
+        self.finished_at = timezone.now()
+        self.duration = self.finished_at - self.started_at
+        fields = {
+            "status": status,
+            "finished_at": self.finished_at,
+            "duration": self.duration,
+            "error": error,
+            "rows_read": self.rows_read,
+            "rows_written": self.rows_written,
+            "detail": self.detail,
+        }
+        if JobRun.objects.filter(pk=self.pk, status=JobRun.Status.RUNNING).update(**fields):
+            self.status, self.error = status, error
+            return True
+        self.detail["finished_late"] = {"status": status, "error": error, "at": self.finished_at.isoformat()}
+        JobRun.objects.filter(pk=self.pk).update(detail=self.detail)
+        self.refresh_from_db(fields=["status", "error", "finished_at", "duration"])
+        return False

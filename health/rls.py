@@ -1,5 +1,5 @@
 """Row level security of the health tables: job runs and checks are for the service role only."""
 
-from bizops.supabase.declaration import rls
+from bizops.core.declaration import rls
 
 rls.service_only("health")

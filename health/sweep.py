@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from bizops.models import Report
+from bizops.core.models import Report
 from health import registry
 from health.abandoned import mark_abandoned
 from health.jobs import current_run
@@ -88,7 +88,7 @@ def run_sweep(days: int = 7) -> Sweep:
     sweep = Sweep(start=end - timedelta(days=days), end=end)
     specs = registry.jobs()
     names = [s.name for s in specs]
-    window = JobRun.objects.filter(job__in=names, started_at__gte=sweep.start)
+    window = JobRun.objects.for_jobs(names).started_since(sweep.start)
     counts = {
         row["job"]: row
         for row in window.values("job").annotate(
@@ -97,12 +97,11 @@ def run_sweep(days: int = 7) -> Sweep:
             skipped=Count("id", filter=Q(status=JobRun.Status.SKIPPED)),
         )
     }
-    last_success = dict(
-        JobRun.objects.filter(job__in=names, status=JobRun.Status.SUCCEEDED)
-        .values("job")
-        .annotate(last=Max("finished_at"))
-        .values_list("job", "last")
-    )
+    last_success = {
+        job: outcome.last_success
+        for job, outcome in JobRun.objects.last_outcomes(names).items()
+        if outcome.last_success
+    }
     durations: dict[str, list[timedelta]] = {}
     for job, duration in window.filter(status=JobRun.Status.SUCCEEDED).values_list("job", "duration"):
         durations.setdefault(job, []).append(duration)
@@ -129,7 +128,7 @@ def run_sweep(days: int = 7) -> Sweep:
         sweep.findings += _job_findings(health)
 
     stuck_after = end - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    for run in JobRun.objects.filter(status=JobRun.Status.RUNNING, started_at__lt=stuck_after):
+    for run in JobRun.objects.running().started_before(stuck_after):
         sweep.findings.append(
             Finding(
                 f"job:{run.job}",

@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from bizops.models import BacklogTicket, Report
+from bizops.core.models import BacklogTicket, Report
 from health.models import JobRun
 
 

@@ -1,19 +1,11 @@
 """Dashboards: read-only pages over every area, under the admin (staff only).
 
-``DASHBOARDS`` lists them for the admin index; each names the permission a
-user needs to see its link (the view checks it too).
+``DASHBOARDS`` lists them; ``DashboardsConfig.ready()`` registers them with
+the ground's ``bizops.core.boards`` for the admin index. Each names the
+permission a user needs to see its link (the view checks it too).
 """
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    title: str
-    url_name: str
-    description: str
-    permission: str
-
+from bizops.core.boards import Dashboard
 
 DASHBOARDS = [
     Dashboard(

@@ -23,9 +23,7 @@ from bizops.dashboards.periods import Period, Selection
 from bizops.dashboards.tables import Column, Table
 from etl.metrics import definitions
 from etl.metrics.days import each_day
-from etl.metrics.read import daily_rows, summarise
-from etl.models import Channel
-from etl.pipeline import freshness
+from etl.selectors import Channel, daily_rows, source_freshness, summarise
 
 CHANNEL_LABELS = dict(Channel.choices)
 PLATFORMS = {Channel.META, Channel.TIKTOK}
@@ -240,7 +238,7 @@ def build(selection: Selection, channel: str = "", query: str = "") -> MetricsPa
     # metrics job runs (``compute`` is its one writer), and a finished run moves its
     # last success or failure. Read before the rows, so rows written in between are
     # kept under the older version, which no later view asks for.
-    sources = freshness()
+    sources = source_freshness()
     rows = day_rows(
         tuple(sources),
         selection.current.as_tuple(),

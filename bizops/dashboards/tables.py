@@ -4,7 +4,7 @@ The page, the CSV and the XLSX are rendered from the same ``Table``, so a
 download holds exactly the rows and columns on screen, each value at the
 precision shown (money and ratios to the cent, shares to a tenth of a
 percent): CSV with bare numbers (a dot for decimals, empty for "n/a"),
-XLSX with typed cells. Both go through ``bizops.spreadsheet``: text that
+XLSX with typed cells. Both go through ``bizops.core.spreadsheet``: text that
 would start a formula (an order named ``=HYPERLINK(...)``) is escaped.
 """
 
@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from django.http import HttpResponse
 from django.utils import timezone
 
-from bizops.spreadsheet import SafeCSVWriter, append_row
+from bizops.core.spreadsheet import SafeCSVWriter, append_row
 
 # How a column's values are shown: money, int, number (x.xx), ratio (x.xx), share (percent),
 # change (a share shown signed), text, date, datetime.

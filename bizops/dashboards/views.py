@@ -14,8 +14,7 @@ from django.utils.http import urlencode
 from bizops.dashboards import metrics, periods
 from bizops.dashboards.tables import EXPORTERS, Column, Table
 from etl.metrics.days import yesterday
-from etl.metrics.read import orders_of_day
-from etl.models import Channel
+from etl.selectors import Channel, orders_of_day
 
 # The pages load only their own static files: no inline script or style.
 CONTENT_SECURITY_POLICY = (
@@ -86,13 +85,8 @@ def metrics_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _order_status(order) -> str:
-    if order.test:
-        return "test (excluded)"
-    if order.deleted_at:
-        return "deleted (excluded)"
-    if order.cancelled_at:
-        return "cancelled (excluded)"
-    return "counted"
+    reason = order.excluded_because
+    return f"{reason} (excluded)" if reason else "counted"
 
 
 ORDER_COLUMNS = [

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg.rows import dict_row
 
-from bizops.supabase.declaration import Policy
-from bizops.supabase.sqltext import ident, literal
+from bizops.core.declaration import Policy
+from bizops.core.sqltext import ident, literal
 
 COMMAND_BY_CODE = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
 

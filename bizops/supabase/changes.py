@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bizops.core.declaration import TableSecurity
     from bizops.supabase.catalog import Snapshot
-    from bizops.supabase.declaration import TableSecurity
 
 # Order of statements in a delta: what a statement needs comes before it.
 SCHEMA, EXTENSION, TABLE, COLUMN, CONSTRAINT, INDEX_DROP, INDEX, RLS, PRIVILEGE, POLICY_DROP, POLICY = range(

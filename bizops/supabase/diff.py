@@ -13,9 +13,7 @@ from dataclasses import dataclass, replace
 import psycopg
 from django.conf import settings
 
-from bizops.supabase.catalog import Catalog, Snapshot
-from bizops.supabase.changes import ERROR, WARNING, Delta, Finding
-from bizops.supabase.declaration import (
+from bizops.core.declaration import (
     API_ROLES,
     SUPABASE_ROLES,
     SecurityRegistry,
@@ -23,10 +21,12 @@ from bizops.supabase.declaration import (
     rls,
     undeclared,
 )
+from bizops.core.sqltext import ident, qualified
+from bizops.supabase.catalog import Catalog, Snapshot
+from bizops.supabase.changes import ERROR, WARNING, Delta, Finding
 from bizops.supabase.diff_schema import extension_changes, migration_findings, table_changes
 from bizops.supabase.diff_security import policy_changes, privilege_changes, rls_changes, sequence_changes
 from bizops.supabase.expected import Migrations, ModelState
-from bizops.supabase.sqltext import ident, qualified
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,13 @@
 """Extensions, tables, columns, constraints and indexes: the model state against the catalog."""
 
+from bizops.core.sqltext import (
+    do_block,
+    ident,
+    index_signature,
+    inline_constraint_names,
+    literal,
+    qualified,
+)
 from bizops.supabase.catalog import Snapshot
 from bizops.supabase.changes import (
     COLUMN,
@@ -16,14 +24,6 @@ from bizops.supabase.changes import (
     Statement,
 )
 from bizops.supabase.expected import ExpectedTable, ModelState
-from bizops.supabase.sqltext import (
-    do_block,
-    ident,
-    index_signature,
-    inline_constraint_names,
-    literal,
-    qualified,
-)
 
 _PHASE_BY_KIND = {"table": TABLE, "comment": TABLE, "column": COLUMN, "default": COLUMN}
 

@@ -1,5 +1,7 @@
 """Row level security, the API roles' privileges and policies: the declaration against the catalog."""
 
+from bizops.core.declaration import ANON, API_ROLES, AUTHENTICATED, Policy, TableSecurity
+from bizops.core.sqltext import do_block, ident, literal, qualified
 from bizops.supabase.catalog import LivePolicy, Snapshot, create_policy_sql
 from bizops.supabase.changes import (
     ERROR,
@@ -12,8 +14,6 @@ from bizops.supabase.changes import (
     Finding,
     Statement,
 )
-from bizops.supabase.declaration import ANON, API_ROLES, AUTHENTICATED, Policy, TableSecurity
-from bizops.supabase.sqltext import do_block, ident, literal, qualified
 
 OPEN_ROLES = {ANON, AUTHENTICATED, "public"}
 

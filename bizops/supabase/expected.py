@@ -14,7 +14,7 @@ from django.db.backends.postgresql.base import DatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from psycopg import sql as pgsql
 
-from bizops.supabase.sqltext import SchemaStatement, inline_constraint_names, make_idempotent
+from bizops.core.sqltext import SchemaStatement, inline_constraint_names, make_idempotent
 
 # Django's PostgreSQL column types, spelt the way format_type() prints them.
 _TYPE_SPELLING = [

@@ -9,10 +9,10 @@ extension_in_public (0014).
 
 from collections import defaultdict
 
+from bizops.core.declaration import TableSecurity
+from bizops.core.sqltext import qualified, unwrapped_calls
 from bizops.supabase.catalog import Snapshot
 from bizops.supabase.changes import ERROR, INFO, WARNING, Finding
-from bizops.supabase.declaration import TableSecurity
-from bizops.supabase.sqltext import qualified, unwrapped_calls
 
 ALL_COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 

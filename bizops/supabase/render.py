@@ -10,8 +10,8 @@ whole, rather than queue behind a long lock and block the tables it waits on.
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bizops.core.sqltext import ident, literal
 from bizops.supabase.changes import Delta
-from bizops.supabase.sqltext import ident, literal
 
 
 def _comment(text: str) -> str:

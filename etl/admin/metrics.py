@@ -5,8 +5,8 @@ from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.formats.base_formats import JSON, XLSX
 from import_export.resources import ModelResource
 
-from bizops.admin_imports import LimitedImportMixin
-from bizops.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin, SpreadsheetSafeResource
+from bizops.core.admin_imports import LimitedImportMixin
+from bizops.core.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin, SpreadsheetSafeResource
 from etl.metrics.fx_import import FxRateResource
 from etl.models import DailyMetric, FxRate
 

@@ -4,8 +4,7 @@ from django.conf import settings
 from django.db.models.functions import TruncDate
 
 from etl.metrics.days import bounds, reporting_tz, trailing_window
-from etl.metrics.sources import valid_orders
-from etl.models import AdInsightDaily, FxRate
+from etl.models import AdInsightDaily, FxRate, Order
 from health.registry import Finding, Severity, register_check
 
 
@@ -22,7 +21,7 @@ def missing_fx_rates() -> list[Finding]:
         .distinct()
     )
     needed |= set(
-        valid_orders()
+        Order.objects.counted()
         .filter(created_at__gte=start, created_at__lt=end)
         .exclude(currency=reporting)
         .annotate(day=TruncDate("created_at", tzinfo=reporting_tz()))

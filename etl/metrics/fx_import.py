@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
-from bizops.spreadsheet import SpreadsheetSafeResource
+from bizops.core.spreadsheet import SpreadsheetSafeResource
 from etl.models import FxRate
 
 ISO_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")

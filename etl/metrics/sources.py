@@ -4,17 +4,17 @@ Each function returns one row per (day, currency[, platform]) computed by the
 database (``GROUP BY``), never a loop over orders in Python; conversion to the
 reporting currency happens afterwards on these few rows.
 
-Which orders count (``valid_orders``): test orders, deleted orders and
-cancelled orders are left out of every figure, their refunds included. This
-follows Shopify's current sales reports; the older ones booked a cancelled
-order as a sale on its day and a return on the cancel day, which nets to zero
-over time but inflates both days.
+Which orders count is ``Order.objects.counted()``: test orders, deleted
+orders and cancelled orders are left out of every figure, their refunds
+included. This follows Shopify's current sales reports; the older ones booked
+a cancelled order as a sale on its day and a return on the cancel day, which
+nets to zero over time but inflates both days.
 """
 
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from etl.metrics.days import bounds, reporting_tz
@@ -22,11 +22,6 @@ from etl.models import AdInsightDaily, Order, OrderLine, Refund
 
 AMOUNT = DecimalField(max_digits=24, decimal_places=4)
 ZERO = Value(Decimal(0), output_field=AMOUNT)
-
-
-def valid_orders() -> QuerySet[Order]:
-    """Orders that count: not test, not deleted, not cancelled."""
-    return Order.objects.filter(test=False, deleted_at__isnull=True, cancelled_at__isnull=True)
 
 
 def _total(expression) -> Coalesce:
@@ -58,7 +53,7 @@ def orders(since: date, until: date) -> list[dict]:
     """Per (order day, currency): valid orders, discounts, shipping, tax and first orders."""
     start, end = bounds(since, until)
     return list(
-        valid_orders()
+        Order.objects.counted()
         .filter(created_at__gte=start, created_at__lt=end)
         .annotate(day=TruncDate("created_at", tzinfo=reporting_tz()))
         .values("day", "currency")
@@ -81,7 +76,7 @@ def order_lines(since: date, until: date) -> list[dict]:
     costed = Q(unit_cost__isnull=False)
     return list(
         OrderLine.objects.filter(
-            order__in=valid_orders(), order__created_at__gte=start, order__created_at__lt=end
+            order__in=Order.objects.counted(), order__created_at__gte=start, order__created_at__lt=end
         )
         .annotate(day=TruncDate("order__created_at", tzinfo=reporting_tz()), currency=F("order__currency"))
         .values("day", "currency")
@@ -102,7 +97,7 @@ def refunds(since: date, until: date) -> list[dict]:
     """
     start, end = bounds(since, until)
     return list(
-        Refund.objects.filter(order__in=valid_orders(), created_at__gte=start, created_at__lt=end)
+        Refund.objects.filter(order__in=Order.objects.counted(), created_at__gte=start, created_at__lt=end)
         .annotate(day=TruncDate("created_at", tzinfo=reporting_tz()), currency=F("order__currency"))
         .values("day", "currency")
         .annotate(

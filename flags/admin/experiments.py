@@ -15,7 +15,7 @@ from flags.tasks import recompute_results
 
 @admin.action(description="Recompute results of selected experiments", permissions=["change"])
 def recompute(modeladmin, request, queryset):
-    started = queryset.exclude(variants=[]).exclude(started_at=None)
+    started = results.computable(queryset)
     for experiment_id in started.values_list("pk", flat=True):
         transaction.on_commit(lambda pk=experiment_id: recompute_results.delay(experiment_id=pk))
     modeladmin.message_user(request, f"Recomputing {started.count()} experiment(s).", messages.SUCCESS)

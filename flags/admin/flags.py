@@ -8,9 +8,9 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from bizops.admin_actions import set_field_action
-from bizops.history import change_log
-from bizops.spreadsheet import SpreadsheetSafeExportAdmin
+from bizops.core.admin_actions import set_field_action
+from bizops.core.history import change_log
+from bizops.core.spreadsheet import SpreadsheetSafeExportAdmin
 from flags import conditions
 from flags.admin.forms import JSON_OVERRIDES
 from flags.history import revert

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from bizops.backlog_files import export_dir
-from bizops.history import change_log
-from bizops.models import BacklogTicket
+from bizops.core.backlog_files import export_dir
+from bizops.core.history import change_log
+from bizops.core.models import BacklogTicket
 from tests.factories import BacklogTicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

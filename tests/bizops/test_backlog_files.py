@@ -5,14 +5,14 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from bizops.backlog_files import BacklogFileError, export_dir, import_dir
-from bizops.models import BacklogTicket
+from bizops.core.backlog_files import BacklogFileError, export_dir, import_dir
+from bizops.core.models import BacklogTicket
 from health.models import JobRun
 from tests.factories import BacklogTicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[2] / "bizops" / "fixtures" / "backlog"
+FIXTURES = Path(__file__).resolve().parents[2] / "bizops" / "core" / "fixtures" / "backlog"
 FIELDS = [
     "key",
     "title",

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from bizops.models import BacklogTicket
+from bizops.core.models import BacklogTicket
 from tests.factories import BacklogTicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

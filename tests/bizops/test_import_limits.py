@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from bizops.admin_imports import PreviewStorage
-from bizops.imports import ImportRefused, check_xlsx_rows, human_bytes
-from bizops.models import BacklogTicket
+from bizops.core.admin_imports import PreviewStorage
+from bizops.core.imports import ImportRefused, check_xlsx_rows, human_bytes
+from bizops.core.models import BacklogTicket
 from etl.models import FxRate
 from tests.bizops.test_backlog_import_export import MAKERS
 from tests.metrics.test_fx_admin import confirm

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from bizops.models import BacklogTicket
+from bizops.core.models import BacklogTicket
 from finance.models import ForecastRun, Scenario
 from finance.versions import latest, save_new_version
 from tests.factories import UserFactory

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from bizops.models import BacklogTicket
-from bizops.spreadsheet import SafeCSVWriter, append_row, safe_cell, unescape_cell
+from bizops.core.models import BacklogTicket
+from bizops.core.spreadsheet import SafeCSVWriter, append_row, safe_cell, unescape_cell
 from etl.models import DailyMetric
 from tests.factories import BacklogTicketFactory
 

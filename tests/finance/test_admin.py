@@ -103,6 +103,33 @@ def test_editing_a_set_saves_a_new_version_and_reruns_its_scenarios(admin_client
     assert ForecastRun.objects.latest("pk").assumption_set == newest
 
 
+def test_a_save_says_what_became_of_the_set_and_not_the_admins_generic_line(admin_client, make_set):
+    plan = make_set()
+    data = form_data(churn_pct="8")
+    del data["name"]
+    response = admin_client.post(
+        reverse("admin:finance_assumptionset_change", args=[plan.pk]), data, follow=True
+    )
+    said = [str(message) for message in response.context["messages"]]
+    assert said[0].startswith("Saved Plan v2")
+    assert not [line for line in said if "successfully" in line]
+
+    response = admin_client.post(
+        reverse("admin:finance_assumptionset_add"), form_data(name="Other"), follow=True
+    )
+    said = [str(message) for message in response.context["messages"]]
+    assert said[0] == "Saved Other v1."
+    assert not [line for line in said if "successfully" in line]
+
+
+def test_deleting_a_set_is_confirmed_by_the_admins_own_line(admin_client, make_set):
+    plan = make_set()
+    url = reverse("admin:finance_assumptionset_delete", args=[plan.pk])
+    response = admin_client.post(url, {"post": "yes"}, follow=True)
+    said = [str(message) for message in response.context["messages"]]
+    assert any("deleted successfully" in line for line in said), said
+
+
 def test_save_and_continue_lands_on_the_new_version_showing_the_new_value(admin_client, make_set):
     plan = make_set()
     data = form_data(churn_pct="8", _continue="Save and continue editing")

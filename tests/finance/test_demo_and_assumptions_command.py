@@ -9,7 +9,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bizops.models import Report
+from bizops.core.models import Report
 from finance.demo import FIXTURE, demo_file
 from finance.drivers import NAMES
 from finance.models import AssumptionSet, ForecastRun, Scenario
@@ -22,6 +22,15 @@ def run(*args) -> str:
     out = io.StringIO()
     call_command(*args, stdout=out, stderr=io.StringIO())
     return out.getvalue()
+
+
+def test_the_demo_seed_refuses_a_production_database(settings, monkeypatch):
+    settings.DEBUG = False
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
+    with pytest.raises(CommandError, match=r"seed_finance_demo .*; refusing with DEBUG off on PostgreSQL"):
+        run("seed_finance_demo")
+    assert not AssumptionSet.objects.exists()
+    assert not Scenario.objects.exists()
 
 
 def test_every_demo_figure_has_a_note_saying_it_is_illustrative_and_where_the_real_one_comes_from():
@@ -47,7 +56,14 @@ def test_the_demo_plan_starts_three_months_before_today_with_its_one_offs_moved_
     assert data["one_off_costs"][0]["month"] == "2026-11"  # fourth month, as in the file
 
 
+@pytest.fixture
+def demo_database(settings):
+    # seed_finance_demo refuses PostgreSQL with DEBUG off (a production database).
+    settings.DEBUG = True
+
+
 @time_machine.travel(NOW, tick=False)
+@pytest.mark.usefixtures("demo_database")
 def test_seeding_makes_three_scenarios_and_their_first_forecast_once():
     output = run("seed_finance_demo")
     assert "finance: Demo plan v1 with scenarios Base, Optimistic, Conservative" in output
@@ -101,7 +117,9 @@ def test_assumptions_export_names_an_unknown_set(make_set):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_seeding_keeps_a_scenario_of_the_same_name_as_the_team_left_it(make_set, make_scenario):
+def test_seeding_keeps_a_scenario_of_the_same_name_as_the_team_left_it(
+    demo_database, make_set, make_scenario
+):
     own = make_set("Our plan")
     make_scenario("Base", own, {"cac": {"value": "150", "notes": "our figure"}}, description="ours")
     run("seed_finance_demo")

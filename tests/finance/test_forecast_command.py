@@ -11,7 +11,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bizops.models import Report
+from bizops.core.models import Report
 from finance.exports import HEADER
 from finance.models import AssumptionSet, ForecastRun
 from finance.versions import save_new_version

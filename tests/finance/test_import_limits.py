@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from bizops.imports import human_bytes
+from bizops.core.imports import human_bytes
 from finance.assumptions_json import AssumptionImportError, dumps, export_assumption_set, import_text, loads
 from finance.models import AssumptionSet
 

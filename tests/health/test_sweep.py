@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from bizops.models import Report
+from bizops.core.models import Report
 from health import registry
 from health.locks import job_lock
 from health.sweep import run_sweep, write_report

@@ -32,7 +32,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from bizops.supabase.declaration import rls
+from bizops.core.declaration import rls
 from bizops.supabase.diff import plan
 from bizops.supabase.emulation import supabase_setup_sql
 from bizops.supabase.render import render

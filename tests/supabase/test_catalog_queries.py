@@ -2,7 +2,7 @@
 
 from django.apps import apps
 
-from bizops.supabase.declaration import SecurityRegistry, authenticated_read
+from bizops.core.declaration import SecurityRegistry, authenticated_read
 from bizops.supabase.diff import plan
 from etl.models import DailyMetric
 

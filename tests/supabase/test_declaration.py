@@ -3,8 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from bizops.models import Report
-from bizops.supabase.declaration import (
+from bizops.core.declaration import (
     AUTHENTICATED,
     Policy,
     SecurityRegistry,
@@ -12,6 +11,7 @@ from bizops.supabase.declaration import (
     rls,
     undeclared,
 )
+from bizops.core.models import Report
 from bizops.supabase.expected import Migrations
 from etl.models import DailyMetric
 

@@ -4,7 +4,7 @@ import re
 
 from psycopg.conninfo import conninfo_to_dict
 
-from bizops.supabase.declaration import rls
+from bizops.core.declaration import rls
 from tests.supabase.conftest import run_command
 
 PASSWORD = "never-in-output-or-file-93"

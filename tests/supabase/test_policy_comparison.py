@@ -2,7 +2,7 @@
 
 import pytest
 
-from bizops.supabase.declaration import AUTHENTICATED, SERVICE_ROLE, Policy, rls
+from bizops.core.declaration import AUTHENTICATED, SERVICE_ROLE, Policy, rls
 from etl.models import DailyMetric
 from tests.supabase.conftest import run_command
 

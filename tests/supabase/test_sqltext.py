@@ -2,7 +2,7 @@
 
 import pytest
 
-from bizops.supabase.sqltext import (
+from bizops.core.sqltext import (
     UnsupportedStatement,
     do_block,
     index_signature,

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from bizops.core.demo import refuse_unless_demo
 from etl.metrics.days import today
 from etl.metrics.demo_fx import fill_demo_rates
 from etl.models import AdAccount, Order
@@ -19,8 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--currency", action="append", default=[], help="e.g. EUR; may be repeated.")
 
     def handle(self, *args, **options):
-        if not settings.DEBUG and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-            raise CommandError("demo_fx_rates writes made-up rates; refusing with DEBUG off on PostgreSQL")
+        refuse_unless_demo("demo_fx_rates writes made-up rates")
         currencies = [c.strip().upper() for c in options["currency"]]
         currencies += list(AdAccount.objects.values_list("currency", flat=True).distinct())
         currencies += list(Order.objects.values_list("currency", flat=True).distinct())

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.test.utils import override_settings
 
+from bizops.core.demo import refuse_unless_demo
 from etl import pipeline
 from etl.metrics.days import parse_day, yesterday
 from etl.metrics.demo_fx import fill_demo_rates
@@ -64,8 +65,7 @@ class Command(JobCommand):
         self.stdout.write(self.style.SUCCESS(line))
 
     def _sandbox(self, stack: ExitStack, days: int, since, until):
-        if not settings.DEBUG and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-            raise CommandError("--sandbox loads made-up data; refusing with DEBUG off on PostgreSQL")
+        refuse_unless_demo("--sandbox loads made-up data")
         from etl.sandbox.server import start
 
         handle = start(port=0, seed=1, days=days)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from bizops.imports import ImportRefused, check_size
+from bizops.core.imports import ImportRefused, check_size
 from finance.assumptions_json import AssumptionImportError, dumps, export_assumption_set, import_text, plan
 from finance.models import AssumptionSet
 from health.runners import JobCommand

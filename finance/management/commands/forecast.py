@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from finance.jobs import ExportFailed, UnknownScenario, forecast_and_report
+from finance.jobs import JOB, ExportFailed, UnknownScenario, forecast_and_report
 from finance.report import amount, month_label
 from finance.services import ForecastInputError
 from health.runners import JobCommand
@@ -13,7 +13,7 @@ class Command(JobCommand):
         "Run the forecast scenarios (every active one, or --scenario NAME) and write the finance report; "
         "with --export DIR also DIR/finance_model.csv, .xlsx and forecast.md."
     )
-    job_name = "finance.forecast"
+    job_name = JOB
 
     def add_arguments(self, parser):
         parser.add_argument(

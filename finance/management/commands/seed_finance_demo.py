@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from bizops.core.demo import refuse_unless_demo
 from finance.demo import seed_demo
 
 
@@ -10,4 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        refuse_unless_demo("seed_finance_demo writes an illustrative plan")
         seed_demo(self.stdout)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from bizops.reports import export_reports
+from bizops.core.reports import export_reports
 from health.runners import JobCommand
 from health.sweep import run_sweep, write_report
 

@@ -1,4 +1,4 @@
-"""Admin file imports (django-import-export) held to the limits of ``bizops.imports``.
+"""Admin file imports (django-import-export) held to the limits of ``bizops.core.imports``.
 
 A file that is too large, too long, nested too deeply or has the wrong
 columns is refused on the upload form with one line naming the problem,
@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from import_export.formats.base_formats import JSON, XLSX
 from import_export.tmp_storages import CacheStorage
 
-from bizops.imports import (
+from bizops.core.imports import (
     ImportRefused,
     check_json_depth,
     check_rows,

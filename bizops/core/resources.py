@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
-from bizops.models import BacklogTicket
-from bizops.spreadsheet import SpreadsheetSafeResource
+from bizops.core.models import BacklogTicket
+from bizops.core.spreadsheet import SpreadsheetSafeResource
 
 
 def normalise_choice(value: str, choices) -> str:

@@ -1,14 +1,14 @@
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from bizops.backlog_files import import_dir
-from bizops.demo_admin import default_password_file, ensure_admin
+from bizops.core.backlog_files import import_dir
+from bizops.core.demo import refuse_unless_demo
+from bizops.core.demo_admin import default_password_file, ensure_admin
 from flags.demo import seed_demo as seed_flags_demo
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "backlog"
+FIXTURES = Path(__file__).resolve().parents[3] / "core" / "fixtures" / "backlog"
 
 
 class Command(BaseCommand):
@@ -36,8 +36,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if not settings.DEBUG and settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-            raise CommandError("seed_demo is for the demo database; refusing with DEBUG off on PostgreSQL")
+        refuse_unless_demo("seed_demo is for the demo database")
         password_file = options["password_file"] or default_password_file()
         admin = ensure_admin(options["username"], password=options["password"], password_file=password_file)
         result = import_dir(FIXTURES, create_only=True)

@@ -6,14 +6,14 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from bizops.admin_actions import set_field_action
-from bizops.admin_imports import LimitedImportMixin
-from bizops.forms import BacklogTicketForm
-from bizops.history import change_log
-from bizops.markdown import render_markdown
-from bizops.models import BacklogTicket, Report
-from bizops.resources import BacklogTicketResource
-from bizops.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin
+from bizops.core.admin_actions import set_field_action
+from bizops.core.admin_imports import LimitedImportMixin
+from bizops.core.forms import BacklogTicketForm
+from bizops.core.history import change_log
+from bizops.core.markdown import render_markdown
+from bizops.core.models import BacklogTicket, Report
+from bizops.core.resources import BacklogTicketResource
+from bizops.core.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin
 
 admin.site.site_header = "bizops"
 admin.site.site_title = "bizops"

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from bizops.backlog_files import BacklogFileError, export_dir, import_dir
-from bizops.imports import ImportRefused
+from bizops.core.backlog_files import BacklogFileError, export_dir, import_dir
+from bizops.core.imports import ImportRefused
 from health.runners import JobCommand
 
 

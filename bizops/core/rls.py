@@ -5,8 +5,8 @@ connects as a role that bypasses row level security: none of them is for the
 API roles.
 """
 
-from bizops.models import Report
-from bizops.supabase.declaration import authenticated_read, rls
+from bizops.core.declaration import authenticated_read, rls
+from bizops.core.models import Report
 
 rls.service_only("auth", "contenttypes", "sessions", "admin", "django_celery_beat")
 # Login attempts and lockouts (django-axes) hold usernames and addresses.

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from bizops.imports import ImportRefused, check_rows, human_bytes, max_bytes
-from bizops.models import BacklogTicket
-from bizops.resources import normalise_choice
+from bizops.core.imports import ImportRefused, check_rows, human_bytes, max_bytes
+from bizops.core.models import BacklogTicket
+from bizops.core.resources import normalise_choice
 
 FIELDS = [
     "key",

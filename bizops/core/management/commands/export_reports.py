@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from bizops.models import Report
-from bizops.reports import export_reports
+from bizops.core.models import Report
+from bizops.core.reports import export_reports
 from health.runners import JobCommand
 
 

@@ -7,7 +7,7 @@ def create_groups(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     for name in GROUPS:
         Group.objects.get_or_create(name=name)
-    # Their permissions are set by bizops.permissions.sync_group_permissions
+    # Their permissions are set by bizops.core.permissions.sync_group_permissions
     # after every migrate, once every app's permissions exist.
 
 

@@ -3,7 +3,7 @@
 Each app says, in its ``rls.py`` (imported at start-up the way ``admin.py``
 is), how each of its tables is protected::
 
-    from bizops.supabase.declaration import authenticated_read, rls
+    from bizops.core.declaration import authenticated_read, rls
     from etl.models import DailyMetric
 
     rls.service_only("etl")  # every etl table: RLS on, no policy (service role only)
@@ -27,7 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.module_loading import autodiscover_modules
 
-from bizops.supabase.sqltext import unwrapped_calls
+from bizops.core.sqltext import unwrapped_calls
 
 ANON, AUTHENTICATED, SERVICE_ROLE = "anon", "authenticated", "service_role"
 SUPABASE_ROLES = (ANON, AUTHENTICATED, SERVICE_ROLE)

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.text import normalize_newlines
 
-from bizops.models import BacklogTicket
+from bizops.core.models import BacklogTicket
 
 
 class TypedTextField(forms.CharField):

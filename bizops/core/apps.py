@@ -3,12 +3,14 @@ from django.db.models.signals import post_migrate
 
 
 class BizopsConfig(AppConfig):
-    name = "bizops"
+    name = "bizops.core"
+    # The label the tables, permissions and migration history were made with.
+    label = "bizops"
     verbose_name = "Backlog and reports"
 
     def ready(self) -> None:
-        from bizops.permissions import sync_group_permissions
-        from bizops.supabase.declaration import autodiscover
+        from bizops.core.declaration import autodiscover
+        from bizops.core.permissions import sync_group_permissions
 
         # Each app's rls.py declares its tables' row level security.
         autodiscover()

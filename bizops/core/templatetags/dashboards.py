@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from bizops.dashboards import DASHBOARDS
+from bizops.core.boards import registered_dashboards
 
 register = template.Library()
 
@@ -14,7 +14,7 @@ def dashboards_for(user) -> list[dict]:
     """The dashboards ``user`` may open, with their URLs."""
     return [
         {"title": board.title, "url": reverse(board.url_name), "description": board.description}
-        for board in DASHBOARDS
+        for board in registered_dashboards()
         if user.has_perm(board.permission)
     ]
 

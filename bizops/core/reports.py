@@ -4,7 +4,7 @@ from pathlib import Path
 
 import frontmatter
 
-from bizops.models import Report
+from bizops.core.models import Report
 
 
 def export_reports(directory: Path, reports=None) -> list[Path]:

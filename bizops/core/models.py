@@ -68,6 +68,12 @@ class BacklogTicket(models.Model):
         return timezone.now() - self.created_at
 
 
+# The app's label ("bizops") is not its package ("bizops.core"), so simple_history
+# names the package as the history model's module while it puts the class here:
+# name this module, where it can be imported from (the shell's auto-import does).
+BacklogTicket.history.model.__module__ = __name__
+
+
 class Report(models.Model):
     """A written report (Markdown) with the figures it was computed from."""
 

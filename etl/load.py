@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from etl import strategies
 from etl.connectors.records import AccountRecord, InsightRecord, OrderRecord
 from etl.models import AdAccount, AdInsightDaily, Campaign, Order, OrderLine, Refund, SyncState
 from etl.upsert import copy_merge, upsert_objects
@@ -40,21 +41,9 @@ INSIGHT_FIELDS = [
 
 
 # How orders and their children are written: "copy" (COPY + merge, PostgreSQL only, the
-# fast path) or "orm" (bulk_create(update_conflicts), any database). Same rows either way;
-# both run in the tests on PostgreSQL so neither can drift.
-STRATEGIES = ("copy", "orm")
-
-
+# fast path) or "orm" (bulk_create(update_conflicts), any database). Same rows either way.
 def strategy_for(strategy: str | None = None) -> str:
-    """The strategy to use: ``strategy`` if the database supports it, else by vendor when None."""
-    vendor = connection.vendor
-    if strategy is None:
-        return "copy" if vendor == "postgresql" else "orm"
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown loader strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
-    if strategy == "copy" and vendor != "postgresql":
-        raise ValueError(f"loader strategy 'copy' needs PostgreSQL, this database is {vendor}: use 'orm'")
-    return strategy
+    return strategies.choose("loader", strategy, fast="copy")
 
 
 # --- sync state ------------------------------------------------------------------------------

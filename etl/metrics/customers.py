@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from etl import strategies
 from etl.metrics.days import bounds
 from etl.models import Order
 
@@ -57,20 +58,9 @@ def _reflag_postgres(start, end) -> int:
 
 
 # "sql" (the statement above, PostgreSQL only) or "orm" (two portable UPDATEs, any
-# database). Same flags either way; both run in the tests on PostgreSQL.
-STRATEGIES = ("sql", "orm")
-
-
+# database). Same flags either way.
 def strategy_for(strategy: str | None = None) -> str:
-    """The strategy to use: ``strategy`` if the database supports it, else by vendor when None."""
-    vendor = connection.vendor
-    if strategy is None:
-        return "sql" if vendor == "postgresql" else "orm"
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown first-order strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
-    if strategy == "sql" and vendor != "postgresql":
-        raise ValueError(f"first-order strategy 'sql' needs PostgreSQL, this database is {vendor}: use 'orm'")
-    return strategy
+    return strategies.choose("first-order", strategy, fast="sql")
 
 
 def refresh_first_orders(since: date, until: date, *, strategy: str | None = None) -> int:

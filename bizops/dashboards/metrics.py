@@ -40,6 +40,18 @@ KPIS = [
     ("cm3", "CM3 (after ad spend)", "money"),
     ("refund_rate", "Refund rate", "share"),
 ]
+# The tiles of one ad channel's drill-down: its own figures (orders carry no channel).
+CHANNEL_KPIS = [
+    ("spend", "Ad spend", "money"),
+    ("impressions", "Impressions", "int"),
+    ("clicks", "Clicks", "int"),
+    ("ctr", "CTR", "share"),
+    ("cpc", "CPC", "money"),
+    ("cpm", "CPM", "money"),
+    ("platform_conversions", "Platform conversions", "int"),
+    ("platform_conversion_value", "Platform conversion value", "money"),
+    ("channel_roas", "Channel ROAS", "ratio"),
+]
 AD_COLUMNS = [
     Column("spend", "Spend"),
     Column("impressions", "Impressions", "int"),
@@ -47,8 +59,8 @@ AD_COLUMNS = [
     Column("ctr", "CTR", "share"),
     Column("cpc", "CPC"),
     Column("cpm", "CPM"),
-    Column("platform_conversions", "Platform conversions", "number"),
-    Column("platform_conversion_value", "Platform conversion value"),
+    Column("platform_conversions", "Conversions", "int"),
+    Column("platform_conversion_value", "Conversion value"),
     Column("channel_roas", "Channel ROAS", "ratio"),
 ]
 STORE_COLUMNS = [
@@ -161,6 +173,14 @@ class MetricsPage:
         return self.selection.current.days - self.computed_days
 
 
+def exact_aov(row: dict) -> dict:
+    """``row`` with AOV from its exact net sales and orders, so it is rounded once, when shown
+    (the stored AOV is already rounded to 4 places: 211.765029 would show as 211.76)."""
+    if "aov" not in row or not row.get("orders"):
+        return row
+    return {**row, "aov": definitions.aov(Decimal(row["net_sales"] or 0), row["orders"])}
+
+
 def _within(rows: tuple[dict, ...], period: Period) -> list[dict]:
     return [row for row in rows if period.contains(row["date"])]
 
@@ -171,17 +191,22 @@ def _number(value) -> float | None:
 
 
 def _daily(rows: list[dict], channel: str, period: Period) -> dict[date, dict]:
-    by_day = {row["date"]: row for row in rows if row["channel"] == channel and period.contains(row["date"])}
+    by_day = {
+        row["date"]: exact_aov(row)
+        for row in rows
+        if row["channel"] == channel and period.contains(row["date"])
+    }
     return {day: by_day.get(day, {}) for day in each_day(period.since, period.until)}
 
 
-def _channel_table(current: list[dict], previous: list[dict], query: str) -> Table:
+def _channel_table(current: list[dict], previous: list[dict], query: str, period: Period) -> Table:
     columns = [Column("channel_label", "Channel", "text"), Column("spend", "Spend")]
     columns += [Column("spend_change", "Spend vs previous", "change"), *AD_COLUMNS[1:]]
     columns += [STORE_COLUMNS[0], STORE_COLUMNS[4], *STORE_COLUMNS[8:11]]
-    table = Table("Channels", "metrics-channels", columns, link_column="channel_label")
+    filename = f"metrics-channels-{period.since}-to-{period.until}"
+    table = Table("Channels", filename, columns, link_column="channel_label")
     for index, channel in enumerate(Channel.values):
-        now, before = summarise(current, channel), summarise(previous, channel)
+        now, before = exact_aov(summarise(current, channel)), summarise(previous, channel)
         row = {
             **now,
             "channel_label": CHANNEL_LABELS[channel],
@@ -247,12 +272,15 @@ def build(selection: Selection, channel: str = "", query: str = "") -> MetricsPa
     )
     current = _within(rows, selection.current)
     previous = _within(rows, selection.previous)
+    # The tiles are the channel's own: a platform's spend, clicks and ROAS in its drill-down.
+    shown = channel or Channel.ALL
+    tiles = KPIS if shown == Channel.ALL else CHANNEL_KPIS
     totals = {
-        "now": summarise(current, Channel.ALL),
-        "previous": summarise(previous, Channel.ALL),
-        "year": summarise(_within(rows, selection.previous_year), Channel.ALL),
+        "now": exact_aov(summarise(current, shown)),
+        "previous": exact_aov(summarise(previous, shown)),
+        "year": exact_aov(summarise(_within(rows, selection.previous_year), shown)),
     }
-    blended = _daily(current, Channel.ALL, selection.current)
+    blended = _daily(current, shown, selection.current)
     kpis = [
         Kpi(
             key,
@@ -263,19 +291,19 @@ def build(selection: Selection, channel: str = "", query: str = "") -> MetricsPa
             totals["year"][key] if totals["year"]["days"] else None,
             [_number(row.get(key)) for row in blended.values()],
         )
-        for key, label, kind in KPIS
+        for key, label, kind in tiles
     ]
     table = (
         _days_table(current, channel, selection.current)
         if channel
-        else _channel_table(current, previous, query)
+        else _channel_table(current, previous, query, selection.current)
     )
     return MetricsPage(
         selection=selection,
         channel=channel,
         kpis=kpis,
         table=table,
-        chart_data=_chart_data(current, channel or Channel.ALL, selection, kpis),
+        chart_data=_chart_data(current, shown, selection, kpis),
         sources=sources,
-        computed_days=totals["now"]["days"],
+        computed_days=summarise(current, Channel.ALL)["days"] if channel else totals["now"]["days"],
     )

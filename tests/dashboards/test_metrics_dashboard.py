@@ -225,3 +225,45 @@ def test_downloads_carry_values_at_the_precision_on_screen(admin_client):
     assert screen[-1][1:2] == ["5,244.91"]
     assert lines[-1][1:2] == ["5244.91"]
     assert (screen[-1][4], lines[-1][4]) == ("42.9 %", "0.429")  # CTR 3 / 7
+
+
+def tile(page: str, key: str) -> str:
+    return re.search(rf'data-key="{key}">.*?kpi-value">([^<]+)<', page).group(1)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_channels_drill_down_tiles_show_that_channels_own_figures(admin_client, daily_metrics):
+    daily_metrics()
+    overview = text(admin_client.get(URL, {"range": "30"}))
+    meta = text(admin_client.get(URL, {"range": "30", "channel": "meta"}))
+    assert tile(overview, "spend") == "3,000.00"  # all channels
+    assert tile(meta, "spend") == "1,800.00"  # Meta's own: 60 a day
+    assert tile(meta, "clicks") == "3,600"
+    assert tile(meta, "channel_roas") == "3.00"  # 5,400 / 1,800
+    assert tile(meta, "cpc") == "0.50"
+    assert 'data-key="net_sales"' not in meta  # orders carry no channel
+
+
+@time_machine.travel(NOW, tick=False)
+def test_conversions_are_whole_and_aov_is_rounded_once_from_the_exact_value(admin_client):
+    from tests.dashboards.conftest import metric
+
+    day = date(2025, 3, 19)
+    metric(day, "meta", spend=Decimal(10), platform_conversions=Decimal(56))
+    net = Decimal("211.765029") * 17
+    metric(day, "all", spend=Decimal(10), orders=17, net_sales=net, aov=Decimal("211.7650"))
+    page = text(admin_client.get(URL, {"range": "7"}))
+    assert tile(page, "aov") == "211.77"
+    rows = table_rows(admin_client.get(URL, {"range": "7"}))
+    assert rows[0][8] == "56"
+    assert table_rows(admin_client.get(URL, {"range": "7", "channel": "all"}))[-1][8] == "211.77"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_channels_download_is_named_after_its_range(admin_client, daily_metrics):
+    daily_metrics()
+    download = admin_client.get(URL, {"range": "7", "export": "csv"})
+    assert (
+        download["Content-Disposition"]
+        == 'attachment; filename="metrics-channels-2025-03-13-to-2025-03-19.csv"'
+    )

@@ -54,6 +54,7 @@ def table_text(page) -> str:
 def test_a_person_logs_in_changes_the_range_sees_charts_and_downloads_the_csv(
     live_server, demo_metrics, ana, output_dir, browser
 ):
+    last = yesterday()
     # The browser comes last: Playwright runs an event loop in this thread,
     # after which Django refuses database calls here.
     context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1100})
@@ -83,7 +84,8 @@ def test_a_person_logs_in_changes_the_range_sees_charts_and_downloads_the_csv(
         page.click("#download-csv")
     download = download_info.value
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
-    assert download.suggested_filename == "metrics-channels.csv"
+    since, until = last - timedelta(days=6), last
+    assert download.suggested_filename == f"metrics-channels-{since}-to-{until}.csv"
     assert [row[0] for row in rows] == ["Channel", "Meta", "TikTok", "Organic", "All channels"]
     shown_spend = page.inner_text("#dashboard-table tbody tr:first-child td:nth-child(2)")
     assert Decimal(rows[1][1]) == Decimal(shown_spend.replace(",", ""))

@@ -11,9 +11,21 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
+  // Money with cents where the amounts are small (a CPC of $0.45), whole units where they are not.
   function money(currency) {
-    var format = new Intl.NumberFormat(undefined, { style: "currency", currency: currency, maximumFractionDigits: 0 });
-    return function (value) { return format.format(value); };
+    var whole = new Intl.NumberFormat(undefined, { style: "currency", currency: currency, maximumFractionDigits: 0 });
+    var cents = new Intl.NumberFormat(undefined, { style: "currency", currency: currency, minimumFractionDigits: 2 });
+    return function (value) { return (Math.abs(value) < 100 ? cents : whole).format(value); };
+  }
+
+  // Axis ticks: cents on every tick of an axis that stays under 100 (so $0.50 steps read apart).
+  function moneyTicks(currency) {
+    var whole = new Intl.NumberFormat(undefined, { style: "currency", currency: currency, maximumFractionDigits: 0 });
+    var cents = new Intl.NumberFormat(undefined, { style: "currency", currency: currency, minimumFractionDigits: 2 });
+    return function (value, index, ticks) {
+      var top = Math.max.apply(null, ticks.map(function (tick) { return Math.abs(tick.value); }));
+      return (top < 100 ? cents : whole).format(value);
+    };
   }
 
   function sparkline(canvas, values) {
@@ -49,7 +61,7 @@
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
-        scales: { y: { beginAtZero: true, ticks: { callback: format } } },
+        scales: { y: { beginAtZero: true, ticks: { callback: moneyTicks(data.currency) } } },
         plugins: {
           tooltip: { callbacks: { label: function (item) { return item.dataset.label + ": " + format(item.parsed.y); } } },
         },
@@ -89,8 +101,18 @@
             beginAtZero: true,
             position: "right",
             grid: { drawOnChartArea: false },
-            ticks: { callback: format },
+            ticks: { callback: moneyTicks(data.currency) },
             title: { display: true, text: data.currency },
+          },
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var value = item.dataset.yAxisID === "y1" ? format(item.parsed.y) : item.parsed.y.toFixed(2);
+                return item.dataset.label + ": " + value;
+              },
+            },
           },
         },
       },

@@ -93,3 +93,68 @@ def test_a_person_logs_in_changes_the_range_sees_charts_and_downloads_the_csv(
     page.screenshot(path=str(output_dir / "metrics-dashboard.png"), full_page=True)
     assert not [text for text in console if "Content Security Policy" in text or "Refused to" in text]
     context.close()
+
+
+# Widths that overflow: the page's, and each table's inside its container.
+OVERFLOW = """() => {
+  const out = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) out.push(`page ${root.scrollWidth} > ${root.clientWidth}`);
+  document.querySelectorAll(".dashboard-table").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth) out.push(`table ${box.scrollWidth} > ${box.clientWidth}`);
+  });
+  document.querySelectorAll("table").forEach((table) => {
+    const box = table.parentElement;
+    const right = table.getBoundingClientRect().right > box.getBoundingClientRect().right + 0.5;
+    if (table.scrollWidth > table.clientWidth || right)
+      out.push(`table wider than its container: ${table.id || table.className}`);
+  });
+  return out;
+}"""
+
+# The number of lines each timestamp cell's text takes.
+TIMESTAMP_LINES = """() => [...document.querySelectorAll("td.kind-datetime")].map((cell) => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+})"""
+
+# The tick labels of a chart's axis.
+TICKS = "([id, axis]) => Chart.getChart(document.getElementById(id)).scales[axis].ticks.map((t) => t.label)"
+
+
+def test_at_1400_px_nothing_is_cut_off_and_numbers_read_plainly(
+    live_server, demo_metrics, ana, output_dir, browser
+):
+    day = (yesterday() - timedelta(days=1)).isoformat()
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "ana")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    for name, path in [
+        ("metrics-dashboard", "/admin/dashboards/metrics/"),
+        ("metrics-meta", "/admin/dashboards/metrics/?channel=meta"),
+        ("metrics-day-orders", f"/admin/dashboards/metrics/orders/{day}/"),
+    ]:
+        page.goto(live_server.url + path)
+        if name != "metrics-day-orders":
+            page.wait_for_selector("#metrics-dashboard[data-charts-drawn='true']")
+        page.screenshot(path=str(output_dir / f"{name}-1400.png"), full_page=True)
+        assert page.evaluate(OVERFLOW) == [], name
+
+    # Back on the drill-down: CPC (about 0.45 a click) ticks in cents.
+    page.goto(live_server.url + "/admin/dashboards/metrics/?channel=meta")
+    page.wait_for_selector("#metrics-dashboard[data-charts-drawn='true']")
+    cpc_ticks = page.evaluate(TICKS, ["chart-lines", "y1"])
+    assert cpc_ticks and all(label.startswith("$") and "." in label for label in cpc_ticks), cpc_ticks
+    assert len(set(cpc_ticks)) == len(cpc_ticks), cpc_ticks
+
+    page.goto(f"{live_server.url}/admin/dashboards/metrics/orders/{day}/")
+    lines = page.evaluate(TIMESTAMP_LINES)
+    assert lines and set(lines) == {1}, lines
+    title = page.inner_text("#content h1")
+    assert page.inner_text("#content").count(title) == 1
+    context.close()

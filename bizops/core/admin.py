@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import JSON, XLSX
@@ -37,12 +38,21 @@ class BacklogTicketAdmin(
     LimitedImportMixin, SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin
 ):
     class Media:
-        css = {"all": ["bizops/markdown.css"]}
+        css = {"all": ["bizops/markdown.css", "bizops/backlog.css"]}
 
     form = BacklogTicketForm
     resource_classes = [BacklogTicketResource]
     formats = [SafeCSV, XLSX, JSON]
-    list_display = ["key", "title", "priority", "status", "owner", "target_week", "due_date", "age_days"]
+    list_display = [
+        "key",
+        "short_title",
+        "priority",
+        "status",
+        "owner",
+        "target_week",
+        "due_date",
+        "age_days",
+    ]
     list_filter = ["priority", "status", "owner", "target_week", "due_date"]
     list_select_related = ["owner"]
     search_fields = ["key", "title", "kpi", "body", "acceptance_criteria"]
@@ -58,6 +68,11 @@ class BacklogTicketAdmin(
 
     def has_move_permission(self, request) -> bool:
         return request.user.has_perm("bizops.move_backlogticket")
+
+    @admin.display(description="title", ordering="title")
+    def short_title(self, obj: BacklogTicket):
+        """Two lines at most in the list (see backlog.css); the whole title on hover."""
+        return format_html('<span class="ticket-title" title="{}">{}</span>', obj.title, obj.title)
 
     @admin.display(description="age", ordering="created_at")
     def age_days(self, obj: BacklogTicket) -> str:

@@ -89,6 +89,7 @@ class ExperimentAdmin(SimpleHistoryAdmin):
 
     class Media:
         js = ["vendor/chartjs/chart.umd.min.js", "flags/results_chart.js"]
+        css = {"all": ["flags/experiments.css"]}
 
     @admin.display(description="ICE", ordering="impact")
     def ice(self, obj: Experiment):

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -108,7 +109,7 @@ class ExperimentAdmin(SimpleHistoryAdmin):
         return (
             f"{analysis.get_verdict_display()}: {analysis.verdict_reason}. {analysis.users} users; "
             f"sample ratio p = {srm}{' (MISMATCH)' if analysis.srm_flagged else ''}; "
-            f"computed {analysis.computed_at:%Y-%m-%d %H:%M}."
+            f"computed {timezone.localtime(analysis.computed_at):%Y-%m-%d %H:%M %Z}."
         )
 
     @admin.display(description="chart")

@@ -9,12 +9,10 @@ from health.models import JobRun
 class JobRunAdmin(admin.ModelAdmin):
     list_display = [
         "job",
-        "trigger",
         "status_badge",
         "started_at",
         "duration_shown",
-        "read",
-        "written",
+        "rows",
         "short_error",
     ]
     list_filter = ["status", "trigger", "job", "started_at"]
@@ -40,13 +38,9 @@ class JobRunAdmin(admin.ModelAdmin):
     def duration_shown(self, obj: JobRun) -> str:
         return durations.human(obj.duration)
 
-    @admin.display(description="rows read", ordering="rows_read")
-    def read(self, obj: JobRun) -> str:
-        return f"{obj.rows_read:,}"
-
-    @admin.display(description="rows written", ordering="rows_written")
-    def written(self, obj: JobRun) -> str:
-        return f"{obj.rows_written:,}"
+    @admin.display(description="rows read / written", ordering="rows_read")
+    def rows(self, obj: JobRun) -> str:
+        return f"{obj.rows_read:,} / {obj.rows_written:,}"
 
     @admin.display(description="error")
     def short_error(self, obj: JobRun) -> str:

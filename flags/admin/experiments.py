@@ -89,6 +89,7 @@ class ExperimentAdmin(SimpleHistoryAdmin):
     ]
 
     class Media:
+        css = {"all": ["flags/results_chart.css"]}
         js = ["vendor/chartjs/chart.umd.min.js", "flags/results_chart.js"]
 
     @admin.display(description="ICE", ordering="impact")

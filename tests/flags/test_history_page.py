@@ -26,3 +26,4 @@ def test_a_change_without_a_reason_shows_no_literal_none(admin_client, factory, 
     page = admin_client.get(reverse(f"admin:flags_{name}_history", args=[obj.pk])).content.decode()
 
     assert reason_cells(page) == ["Ramp to 50 %", ""]
+    assert ">None<" not in page.replace(" ", "").replace("\n", "")

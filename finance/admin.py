@@ -13,8 +13,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from simple_history.admin import SimpleHistoryAdmin
 
+from bizops.core.history_admin import HistoryAdmin
 from finance import exports
 from finance.admin_views import AssumptionImportView, export_json_response, run_and_tell
 from finance.drivers import BY_NAME, DRIVERS
@@ -192,7 +192,7 @@ class AssumptionSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(SimpleHistoryAdmin):
+class ScenarioAdmin(HistoryAdmin):
     form = ScenarioForm
     list_display = ["name", "assumption_set", "overridden", "active", "position", "latest_run"]
     list_editable = ["active", "position"]

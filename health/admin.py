@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
+from bizops.core import durations
 from health.models import JobRun
 
 
@@ -7,18 +9,19 @@ from health.models import JobRun
 class JobRunAdmin(admin.ModelAdmin):
     list_display = [
         "job",
-        "trigger",
         "status_badge",
         "started_at",
-        "duration",
-        "rows_read",
-        "rows_written",
+        "duration_shown",
+        "rows",
         "short_error",
     ]
     list_filter = ["status", "trigger", "job", "started_at"]
     search_fields = ["job", "error", "task_id"]
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    class Media:
+        css = {"all": ["health/jobrun_admin.css"]}
 
     def has_add_permission(self, request):
         # Runs are facts recorded by the job wrapper, never typed in.
@@ -31,6 +34,17 @@ class JobRunAdmin(admin.ModelAdmin):
     def status_badge(self, obj: JobRun) -> str:
         return obj.get_status_display()
 
+    @admin.display(description="duration", ordering="duration")
+    def duration_shown(self, obj: JobRun) -> str:
+        return durations.human(obj.duration)
+
+    @admin.display(description="rows read / written", ordering="rows_read")
+    def rows(self, obj: JobRun) -> str:
+        return f"{obj.rows_read:,} / {obj.rows_written:,}"
+
     @admin.display(description="error")
     def short_error(self, obj: JobRun) -> str:
-        return obj.error[:120]
+        if not obj.error:
+            return ""
+        clipped = obj.error if len(obj.error) <= 120 else obj.error[:119] + "…"
+        return format_html('<span class="jobrun-error" title="{}">{}</span>', obj.error, clipped)

@@ -97,7 +97,8 @@ class JobRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.job} {self.status} at {self.started_at:%Y-%m-%d %H:%M}"
+        started = timezone.localtime(self.started_at)
+        return f"{self.job} {self.status} at {started:%Y-%m-%d %H:%M %Z}"
 
     def finish(self, status: str, error: str = "") -> bool:
         """Record the run's end with its counters and detail; True if recorded.

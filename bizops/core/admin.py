@@ -1,16 +1,17 @@
 from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import JSON, XLSX
-from simple_history.admin import SimpleHistoryAdmin
 
+from bizops.core import figures
 from bizops.core.admin_actions import set_field_action
 from bizops.core.admin_imports import LimitedImportMixin
 from bizops.core.forms import BacklogTicketForm
 from bizops.core.history import change_log
+from bizops.core.history_admin import HistoryAdmin
 from bizops.core.markdown import render_markdown
 from bizops.core.models import BacklogTicket, Report
 from bizops.core.resources import BacklogTicketResource
@@ -35,7 +36,7 @@ def _move_action(status: str):
 
 @admin.register(BacklogTicket)
 class BacklogTicketAdmin(
-    LimitedImportMixin, SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin
+    LimitedImportMixin, SpreadsheetSafeExportAdmin, ImportExportModelAdmin, HistoryAdmin
 ):
     class Media:
         css = {"all": ["bizops/markdown.css", "bizops/backlog.css"]}
@@ -99,7 +100,7 @@ class ReportAdmin(admin.ModelAdmin):
     list_filter = ["kind", "produced_by", "created_at"]
     search_fields = ["title", "slug", "body"]
     date_hierarchy = "created_at"
-    readonly_fields = ["rendered_body", "created_at"]
+    readonly_fields = ["figures_table", "rendered_body", "created_at"]
     prepopulated_fields = {"slug": ["title"]}
     fields = [
         "kind",
@@ -108,11 +109,19 @@ class ReportAdmin(admin.ModelAdmin):
         "period_start",
         "period_end",
         "produced_by",
-        "figures",
+        "figures_table",
         "body",
         "rendered_body",
         "created_at",
     ]
+
+    @admin.display(description="figures")
+    def figures_table(self, obj: Report):
+        found = figures.rows(obj.figures) if obj.pk else []
+        if not found:
+            return "-"
+        body = format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', found)
+        return format_html('<table class="report-figures"><tbody>{}</tbody></table>', body)
 
     @admin.display(description="report")
     def rendered_body(self, obj: Report):

@@ -4,9 +4,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.safestring import mark_safe
-from simple_history.admin import SimpleHistoryAdmin
 
+from bizops.core.history_admin import HistoryAdmin
 from flags import display, results
 from flags.admin.forms import JSON_OVERRIDES
 from flags.models import Conversion, Experiment, ExperimentResult, Exposure
@@ -68,7 +69,7 @@ class ResultInline(admin.TabularInline):
 
 
 @admin.register(Experiment)
-class ExperimentAdmin(SimpleHistoryAdmin):
+class ExperimentAdmin(HistoryAdmin):
     formfield_overrides = JSON_OVERRIDES
     list_display = ["key", "name", "status", "ice", "flag", "owner", "started_at", "verdict", "decision"]
     list_filter = ["status", "decision", "owner"]
@@ -88,8 +89,8 @@ class ExperimentAdmin(SimpleHistoryAdmin):
     ]
 
     class Media:
+        css = {"all": ["flags/results_chart.css", "flags/experiments.css"]}
         js = ["vendor/chartjs/chart.umd.min.js", "flags/results_chart.js"]
-        css = {"all": ["flags/experiments.css"]}
 
     @admin.display(description="ICE", ordering="impact")
     def ice(self, obj: Experiment):
@@ -109,7 +110,7 @@ class ExperimentAdmin(SimpleHistoryAdmin):
         return (
             f"{analysis.get_verdict_display()}: {analysis.verdict_reason}. {analysis.users} users; "
             f"sample ratio p = {srm}{' (MISMATCH)' if analysis.srm_flagged else ''}; "
-            f"computed {analysis.computed_at:%Y-%m-%d %H:%M}."
+            f"computed {timezone.localtime(analysis.computed_at):%Y-%m-%d %H:%M %Z}."
         )
 
     @admin.display(description="chart")

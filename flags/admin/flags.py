@@ -6,10 +6,10 @@ from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from bizops.core.admin_actions import set_field_action
 from bizops.core.history import change_log
+from bizops.core.history_admin import HistoryAdmin
 from bizops.core.spreadsheet import SpreadsheetSafeExportAdmin
 from flags import conditions
 from flags.admin.forms import JSON_OVERRIDES
@@ -54,7 +54,7 @@ def _set_enabled(enabled: bool):
 
 
 @admin.register(Flag)
-class FlagAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class FlagAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, HistoryAdmin):
     resource_classes = [FlagResource]
     formats = [FlagsCSV, FlagsJSON]
     formfield_overrides = JSON_OVERRIDES

@@ -24,6 +24,7 @@
       },
       options: {
         responsive: true,
+        maintainAspectRatio: false,
         scales: {
           rate: { type: "linear", position: "left", beginAtZero: true, title: { display: true, text: "rate %" } },
           lift: { type: "linear", position: "right", title: { display: true, text: "lift %" }, grid: { drawOnChartArea: false } }

@@ -10,7 +10,6 @@ comparison can take (a NaN decimal).
 
 import sys
 import zoneinfo
-from decimal import Decimal, InvalidOperation
 
 import environ
 
@@ -22,17 +21,6 @@ def fail(message: str) -> None:
     # gunicorn's code for a worker that failed to boot: its master then stops
     # instead of starting new workers forever.
     sys.exit(3)
-
-
-def decimal(value) -> Decimal:
-    """A cast for ``Env``: a finite Decimal (NaN would make every comparison raise)."""
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a number")
-    return number
 
 
 def time_zone(value) -> str:

@@ -11,7 +11,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bizops.env import Env, decimal, log_level, time_zone
+from bizops.core.numbers import decimal  # a finite Decimal: NaN would make every comparison raise
+from bizops.env import Env, log_level, time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 Env.read_env(BASE_DIR / ".env", overwrite=False)

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+from django.utils import timezone
 from import_export.formats.base_formats import CSV, ODS, TSV, XLS, XLSX
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -159,3 +160,7 @@ class SpreadsheetSafeExportAdmin:
     def get_export_data(self, file_format, request, queryset, **kwargs):
         kwargs["spreadsheet"] = is_spreadsheet(file_format)
         return super().get_export_data(file_format, request, queryset, **kwargs)
+
+    def get_export_filename(self, request, queryset, file_format):
+        """``Model-YYYY-MM-DD.ext`` dated in the reporting time zone (the library dates in UTC)."""
+        return f"{self.model.__name__}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"

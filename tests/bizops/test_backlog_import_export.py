@@ -1,11 +1,13 @@
 """Admin import and export of tickets (django-import-export) with its preview step."""
 
+import datetime as dt
 import io
 import json
 import re
 
 import openpyxl
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -135,3 +137,15 @@ def test_export_downloads_every_ticket(admin_client, fmt, content_type):
         body = response.content.decode()
         assert "checkout_speed" in body
         assert "maya" in body
+
+
+def test_an_export_is_named_by_the_reporting_day_not_the_utc_day(admin_client):
+    """03:30 UTC on 1 December is 22:30 on 30 November in Toronto: the file says 30 November."""
+    BacklogTicketFactory(key="late_night")
+    with time_machine.travel(dt.datetime(2026, 12, 1, 3, 30, tzinfo=dt.UTC), tick=False):
+        response = admin_client.post(
+            reverse("admin:bizops_backlogticket_export"),
+            {"format": FORMAT_INDEX["csv"], "resource": "0", "backlogticketresource_key": "on"},
+        )
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="BacklogTicket-2026-11-30.csv"'

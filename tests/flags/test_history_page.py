@@ -26,3 +26,19 @@ def test_a_change_without_a_reason_shows_no_literal_none(admin_client, factory, 
     page = admin_client.get(reverse(f"admin:flags_{name}_history", args=[obj.pk])).content.decode()
 
     assert reason_cells(page) == ["Ramp to 50 %", ""]
+
+
+def user_cells(page: str) -> list[str]:
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split('id="change-history"', 1)[1], re.S)
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in rows]
+    return [re.sub(r"<[^>]+>", "", row[-3]).strip() for row in cells if row]  # "Changed by"
+
+
+def test_a_change_no_person_made_reads_system_and_a_persons_change_names_them(admin_client, admin_user):
+    flag = FlagFactory()  # made by code: no user in the history row
+    flag._history_user = admin_user  # as the admin records a person's save
+    flag.save()
+
+    page = admin_client.get(reverse("admin:flags_flag_history", args=[flag.pk])).content.decode()
+
+    assert user_cells(page) == [admin_user.username, "system"]

@@ -207,7 +207,7 @@ class SyncState(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source} {self.account}: {self.cursor}"
+        return f"{self.source} {self.account}"
 
 
 class FxRate(models.Model):
@@ -230,7 +230,9 @@ class FxRate(models.Model):
         ordering = ["-day", "currency"]
 
     def __str__(self) -> str:
-        return f"{self.currency} {self.day}: {self.rate}"
+        if not isinstance(self.rate, Decimal):
+            return f"{self.currency} {self.day}"
+        return f"{self.currency} {self.day}: {self.rate.normalize():f}"
 
 
 class Channel(models.TextChoices):

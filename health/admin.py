@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from bizops.core import durations
+from bizops.core.admin_numbers import NumbersAdmin
 from health.models import JobRun
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(NumbersAdmin, admin.ModelAdmin):
+    number_kinds = {"duration": "duration", "rows_read": "int", "rows_written": "int"}
     list_display = [
         "job",
         "status_badge",

@@ -6,6 +6,7 @@ from import_export.formats.base_formats import JSON, XLSX
 from import_export.resources import ModelResource
 
 from bizops.core.admin_imports import LimitedImportMixin
+from bizops.core.admin_numbers import NumbersAdmin
 from bizops.core.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin, SpreadsheetSafeResource
 from etl.metrics.fx_import import FxRateResource
 from etl.models import DailyMetric, FxRate
@@ -17,7 +18,8 @@ class DailyMetricResource(SpreadsheetSafeResource, ModelResource):
 
 
 @admin.register(FxRate)
-class FxRateAdmin(LimitedImportMixin, SpreadsheetSafeExportAdmin, ImportExportModelAdmin):
+class FxRateAdmin(NumbersAdmin, LimitedImportMixin, SpreadsheetSafeExportAdmin, ImportExportModelAdmin):
+    number_kinds = {"rate": "rate"}
     resource_classes = [FxRateResource]
     formats = [SafeCSV, XLSX, JSON]
     list_display = ["day", "currency", "rate"]
@@ -30,9 +32,19 @@ class FxRateAdmin(LimitedImportMixin, SpreadsheetSafeExportAdmin, ImportExportMo
 
 
 @admin.register(DailyMetric)
-class DailyMetricAdmin(SpreadsheetSafeExportAdmin, ExportMixin, admin.ModelAdmin):
+class DailyMetricAdmin(NumbersAdmin, SpreadsheetSafeExportAdmin, ExportMixin, admin.ModelAdmin):
     """Derived rows: recomputed by ``compute_metrics``, never edited by hand."""
 
+    number_kinds = {
+        **dict.fromkeys(
+            ["spend", "cpc", "cpm", "platform_conversion_value", "gross_sales", "discounts", "returns",
+             "net_sales", "total_sales", "aov", "blended_cac", "cogs", "cm1", "cm3"],
+            "money",
+        ),
+        **dict.fromkeys(["channel_roas", "blended_roas", "mer", "breakeven_roas"], "ratio"),
+        **dict.fromkeys(["ctr", "refund_rate", "cogs_coverage"], "share"),
+        "platform_conversions": "int",
+    }  # fmt: skip
     resource_classes = [DailyMetricResource]
     formats = [SafeCSV, XLSX, JSON]
     list_display = [
@@ -46,7 +58,6 @@ class DailyMetricAdmin(SpreadsheetSafeExportAdmin, ExportMixin, admin.ModelAdmin
         "mer",
         "blended_cac",
         "channel_roas",
-        "computed_at",
     ]
     list_filter = ["channel"]
     date_hierarchy = "date"

@@ -5,8 +5,12 @@ so these views show and filter but do not add or change rows. Sync state may
 be deleted (to force a full re-pull of one account), nothing else.
 """
 
-from django.contrib import admin
+from datetime import datetime
 
+from django.contrib import admin
+from django.utils import timezone
+
+from bizops.core.admin_numbers import NumbersAdmin
 from etl.models import AdAccount, AdInsightDaily, Campaign, Order, OrderLine, Refund, SyncState
 
 
@@ -36,10 +40,17 @@ class CampaignAdmin(ReadOnlyAdmin):
     list_select_related = ["account"]
 
 
+MONEY = "money"
+
+
 @admin.register(AdInsightDaily)
-class AdInsightDailyAdmin(ReadOnlyAdmin):
+class AdInsightDailyAdmin(NumbersAdmin, ReadOnlyAdmin):
+    number_kinds = {
+        "spend": MONEY, "conversion_value": MONEY,
+        "impressions": "int", "clicks": "int", "conversions": "int",
+    }  # fmt: skip
     list_display = [
-        "date", "platform", "account", "campaign", "spend", "impressions", "clicks", "conversions",
+        "date", "account", "campaign", "spend", "impressions", "clicks", "conversions",
         "conversion_value", "currency",
     ]  # fmt: skip
     list_filter = ["platform", "account", "currency", "date"]
@@ -48,7 +59,8 @@ class AdInsightDailyAdmin(ReadOnlyAdmin):
     list_select_related = ["account", "campaign"]
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(NumbersAdmin, admin.TabularInline):
+    number_kinds = {"price": MONEY, "discount": MONEY, "unit_cost": MONEY}
     model = OrderLine
     extra = 0
     can_delete = False
@@ -59,7 +71,8 @@ class OrderLineInline(admin.TabularInline):
         return False
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(NumbersAdmin, admin.TabularInline):
+    number_kinds = {"amount": MONEY, "returns_amount": MONEY}
     model = Refund
     extra = 0
     can_delete = False
@@ -71,7 +84,10 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(NumbersAdmin, ReadOnlyAdmin):
+    number_kinds = dict.fromkeys(
+        ["subtotal", "discounts", "tax", "shipping", "total", "current_total"], MONEY
+    )
     list_display = [
         "name", "created_at", "total", "current_total", "currency", "customer_key", "test", "is_cancelled",
         "first_order",
@@ -88,9 +104,21 @@ class OrderAdmin(ReadOnlyAdmin):
 
 @admin.register(SyncState)
 class SyncStateAdmin(ReadOnlyAdmin):
-    list_display = ["source", "account", "cursor", "updated_at"]
+    list_display = ["source", "account", "cursor_shown", "updated_at"]
     list_filter = ["source"]
-    readonly_fields = ["source", "account", "cursor", "extra", "updated_at"]
+    readonly_fields = ["source", "account", "cursor_shown", "extra", "updated_at"]
+    fields = readonly_fields
+
+    @admin.display(description="cursor", ordering="cursor")
+    def cursor_shown(self, state: SyncState) -> str:
+        """A moment (Shopify's updated_at) in the reporting time zone; a day (Meta, TikTok) as it is."""
+        try:
+            moment = datetime.fromisoformat(state.cursor)
+        except ValueError:
+            return state.cursor or "-"
+        if moment.tzinfo is None:
+            return state.cursor
+        return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a cursor makes the next pull start over (a full re-pull of that account).

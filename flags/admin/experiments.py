@@ -7,6 +7,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from bizops.core.admin_numbers import NumbersAdmin
 from bizops.core.history_admin import HistoryAdmin
 from flags import display, results
 from flags.admin.forms import JSON_OVERRIDES
@@ -165,7 +166,8 @@ class ExposureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(admin.ModelAdmin):
+class ConversionAdmin(NumbersAdmin, admin.ModelAdmin):
+    number_kinds = {"value": "money"}
     list_display = ["metric", "user_key", "value", "occurred_at", "source", "ref"]
     list_filter = ["metric", "source"]
     search_fields = ["user_key", "ref"]

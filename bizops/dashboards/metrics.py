@@ -229,6 +229,11 @@ def _days_table(rows: list[dict], channel: str, period: Period) -> Table:
         columns,
         link_column="date",
     )
+    if channel == Channel.ALL:
+        table.groups = [
+            ("Sales, margins and customers", [AD_COLUMNS[0].key, *(c.key for c in STORE_COLUMNS)]),
+            ("Ads", [c.key for c in AD_COLUMNS]),
+        ]
     for index, (day, row) in enumerate(_daily(rows, channel, period).items()):
         table.rows.append({**row, "date": day})
         table.links[index] = reverse("metrics-day-orders", args=[day.isoformat()])

@@ -9,7 +9,7 @@ would start a formula (an order named ``=HYPERLINK(...)``) is escaped.
 """
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -67,6 +67,21 @@ class Table:
     # Optional link per row: {"row index": url}, for drill-down.
     links: dict[int, str] = field(default_factory=dict)
     link_column: str = ""
+    # Shown on the page as several tables of these columns, each after the first column
+    # (a 27-column table does not fit 1,400 px); the downloads keep every column in one table.
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def parts(self) -> list["Table"]:
+        """The table as the page shows it: whole, or one table per group of columns."""
+        if not self.groups:
+            return [self]
+        first = self.columns[0]
+        return [
+            replace(
+                self, title=heading, columns=[first, *(c for c in self.columns if c.key in keys)], groups=[]
+            )
+            for heading, keys in self.groups
+        ]
 
     def cells(self, row: dict) -> list:
         """The row's values as shown on the page, in column order."""

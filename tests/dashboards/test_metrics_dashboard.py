@@ -267,3 +267,22 @@ def test_the_channels_download_is_named_after_its_range(admin_client, daily_metr
         download["Content-Disposition"]
         == 'attachment; filename="metrics-channels-2025-03-13-to-2025-03-19.csv"'
     )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_all_channels_by_day_shows_sales_and_ads_as_two_tables_and_downloads_one(admin_client, daily_metrics):
+    """27 columns do not fit 1,400 px: the page splits them, each part led by the date; the CSV keeps all."""
+    daily_metrics()
+    page = admin_client.get(URL, {"range": "7", "channel": "all"}).content.decode()
+    heads = [
+        re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', part.split("</thead>")[0])
+        for part in re.split(r'id="dashboard-table(?:-\d)?"', page)[1:]
+    ]
+    assert len(heads) == 2
+    assert heads[0][:3] == ["Date", "Spend", "Orders"] and "CM3" in heads[0] and "Impressions" not in heads[0]
+    assert heads[1] == ["Date", "Spend", "Impressions", "Clicks", "CTR", "CPC", "CPM", "Conversions",
+                        "Conversion value", "Channel ROAS"]  # fmt: skip
+    assert re.findall(r'<h3 class="table-part">([^<]+)</h3>', page) == ["Sales, margins and customers", "Ads"]
+    download = admin_client.get(URL, {"range": "7", "channel": "all", "export": "csv"})
+    header = next(csv.reader(io.StringIO(download.content.decode())))
+    assert header == ["Date", *heads[0][1:], *heads[1][2:]]

@@ -222,10 +222,11 @@ class ScenarioAdmin(HistoryAdmin):
         if not run:
             return "not run yet"
         return format_html(
-            '<a href="{}">{}</a>: MRR@12 {}, break-even {}',
+            '<a href="{}">{}</a>: {} {}, break-even {}',
             reverse("admin:finance_forecastrun_change", args=[run.pk]),
             f"{timezone.localtime(run.created_at):%Y-%m-%d %H:%M}",
-            amount(run.month_12_mrr),
+            run.headline_label.lower(),
+            amount(run.headline),
             month_label(run, run.break_even_month),
         )
 

@@ -225,7 +225,7 @@ class ScenarioAdmin(HistoryAdmin):
             '<a href="{}">{}</a>: {} {}, break-even {}',
             reverse("admin:finance_forecastrun_change", args=[run.pk]),
             f"{timezone.localtime(run.created_at):%Y-%m-%d %H:%M}",
-            run.headline_label.lower(),
+            run.headline_phrase,
             amount(run.headline),
             month_label(run, run.break_even_month),
         )

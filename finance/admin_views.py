@@ -57,7 +57,7 @@ def run_and_tell(request, scenarios) -> list[ForecastRun]:
                 '<a href="{}">{}</a>: {} {}, break-even {}.',
                 reverse("admin:finance_forecastrun_change", args=[run.pk]),
                 f"{run.scenario_name} on {run.assumption_set}",
-                run.headline_label.lower(),
+                run.headline_phrase,
                 amount(run.headline),
                 month_label(run, run.break_even_month),
             ),

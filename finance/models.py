@@ -340,6 +340,10 @@ class ForecastRun(models.Model):
     def headline_label(self) -> str:
         return "Month-12 net sales" if self.is_commerce else "Month-12 MRR"
 
+    @property
+    def headline_phrase(self) -> str:
+        return "month-12 net sales" if self.is_commerce else "month-12 MRR"
+
 
 class ForecastMonth(models.Model):
     run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="months")

@@ -25,7 +25,7 @@ class Command(JobCommand):
         def progress(forecast_run):
             self.stdout.write(
                 f"{forecast_run.scenario_name} ({forecast_run.assumption_set}): "
-                f"{forecast_run.headline_label.lower()} {amount(forecast_run.headline)}, "
+                f"{forecast_run.headline_phrase} {amount(forecast_run.headline)}, "
                 f"break-even {month_label(forecast_run, forecast_run.break_even_month)}"
             )
 

@@ -126,7 +126,10 @@ class AssumptionSet(models.Model):
     prior_cohorts = models.JSONField(
         default=list,
         blank=True,
-        help_text='Commerce: new customers of the months before the start: [{"month": "YYYY-MM", "customers": "120"}].',
+        help_text=(
+            "Commerce: new customers of the months before the start: "
+            '[{"month": "YYYY-MM", "customers": "120"}].'
+        ),
     )
     calibration = models.JSONField(
         default=dict,
@@ -285,7 +288,9 @@ def clean_overrides(raw) -> dict:
             values[name], notes[name] = entry, ""
     cleaned = {}
     try:
-        cleaned |= clean_values({k: v for k, v in values.items() if k not in COMMERCE_BY_NAME}, required=False)
+        cleaned |= clean_values(
+            {k: v for k, v in values.items() if k not in COMMERCE_BY_NAME}, required=False
+        )
     except DriverError as exc:
         problems += exc.problems
     try:

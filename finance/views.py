@@ -47,7 +47,9 @@ def forecast_page(request):
             "run": run,
             "break_even": month_label(run, run.break_even_month),
             "trough_month": month_label(run, run.summary["cash_trough_month"]),
-            "churn_floor": number(run.summary["churn_pct_used"]) if run.summary.get("churn_floored") else None,
+            "churn_floor": number(run.summary["churn_pct_used"])
+            if run.summary.get("churn_floored")
+            else None,
             "month_12_mrr": amount(run.headline),
         }
         for run in runs

@@ -6,7 +6,8 @@ finance, flags and the dashboards out of ``etl.models``).
 - the orders of one day with their status: ``orders_of_day()``;
 - source freshness: ``source_freshness()``;
 - orders by first-order cohort and month: ``cohort_sizes()``, ``cohort_repeats()``;
-- first and repeat orders' counts and gross sales: ``first_and_repeat_sales()``.
+- first and repeat orders' counts and gross sales: ``first_and_repeat_sales()``;
+- returning customers per month: ``returning_customers()``.
 """
 
 from datetime import date, datetime
@@ -30,6 +31,7 @@ __all__ = [
     "daily_rows",
     "first_and_repeat_sales",
     "orders_of_day",
+    "returning_customers",
     "source_freshness",
     "summarise",
 ]
@@ -101,6 +103,27 @@ def cohort_repeats(since: datetime, before: datetime) -> list[dict]:
         for row in rows
         if row["cohort"] is not None
     ]
+
+
+def returning_customers(start: datetime, end: datetime) -> dict[date, int]:
+    """Per month (reporting time zone) of [start, end): distinct customers with a counted order in it
+    whose first order was in an earlier month. One query."""
+    first_month = (
+        Order.objects.counted()
+        .filter(customer_key=OuterRef("customer_key"), first_order=True)
+        .annotate(month=_month())
+        .values("month")[:1]
+    )
+    rows = (
+        Order.objects.counted()
+        .filter(created_at__gte=start, created_at__lt=end, first_order=False)
+        .exclude(customer_key="")
+        .annotate(cohort=Subquery(first_month), month=_month())
+        .filter(cohort__lt=F("month"))
+        .values("month")
+        .annotate(customers=Count("customer_key", distinct=True))
+    )
+    return {_as_date(row["month"]): row["customers"] for row in rows}
 
 
 def first_and_repeat_sales(start: datetime, end: datetime) -> dict[str, dict]:

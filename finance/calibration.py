@@ -44,11 +44,13 @@ from django.utils import timezone
 
 from etl.metrics.days import bounds
 from etl.selectors import Channel, cohort_repeats, cohort_sizes, daily_metrics, first_and_repeat_sales
+from finance.commerce import CommerceDrivers
 from finance.drivers import (
     COMMERCE,
     COMMERCE_DEFAULTS,
     COMMERCE_NAMES,
     NAMES,
+    SHARED_NAMES,
     SUBSCRIPTION_ONLY,
     add_months,
     month_index,
@@ -375,6 +377,27 @@ def typed_values(base: AssumptionSet | None) -> dict:
     return base.driver_values() | base.commerce_values() | {"repeat_curve": list(base.repeat_curve or [])}
 
 
+def merged(result: Calibration, typed: dict) -> tuple[dict, dict, list]:
+    """The measured values over the typed ones: (shared drivers, commerce drivers, repeat curve)."""
+    values = {n: typed[n] for n in NAMES} | result.values
+    own = {n: Decimal(typed[n]) for n in COMMERCE_NAMES} | result.commerce
+    curve = result.repeat_curve if result.repeat_curve is not None else typed["repeat_curve"]
+    return values, own, [Decimal(v) for v in curve]
+
+
+def commerce_drivers_from(result: Calibration, typed: dict) -> CommerceDrivers:
+    """The engine's drivers straight from a calibration (nothing saved), for a backtest."""
+    values, own, curve = merged(result, typed)
+    return CommerceDrivers(
+        start_month=result.start_month,
+        horizon_months=int(values["horizon_months"]),
+        repeat_curve=tuple(curve),
+        prior_cohorts=tuple((parse_month(c["month"]), Decimal(c["customers"])) for c in result.prior_cohorts),
+        **{n: values[n] for n in SHARED_NAMES if n != "horizon_months"},
+        **own,
+    )
+
+
 @transaction.atomic
 def save_calibrated(
     name: str, *, days: int = 90, until: dt.date | None = None, user=None
@@ -386,14 +409,12 @@ def save_calibrated(
     base = latest(name)
     typed = typed_values(base)
     result = calibrate(until=until, days=days, typed=typed)
-    values = {n: typed[n] for n in NAMES} | result.values
+    values, own, curve = merged(result, typed)
     for n in SUBSCRIPTION_ONLY:
         values[n] = Decimal(0)
     values["horizon_months"] = int(values["horizon_months"])
     values["starting_customers"] = 0
-    commerce = {n: plain(typed[n]) for n in COMMERCE_NAMES} | {
-        n: plain(v) for n, v in result.commerce.items()
-    }
+    commerce = {n: plain(v) for n, v in own.items()}
     sources = dict(base.sources or {}) if base else {}
     for n in SUBSCRIPTION_ONLY:
         sources.pop(n, None)
@@ -409,10 +430,7 @@ def save_calibrated(
         revenue_model=COMMERCE,
         start_month=result.start_month,
         commerce=commerce,
-        repeat_curve=[
-            plain(v)
-            for v in (result.repeat_curve if result.repeat_curve is not None else typed["repeat_curve"])
-        ],
+        repeat_curve=[plain(v) for v in curve],
         prior_cohorts=result.prior_cohorts,
         calibration={
             "window": [f"{result.since}", f"{result.until}"],

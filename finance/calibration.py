@@ -104,7 +104,9 @@ def _sums(rows, *fields) -> dict:
     return rows.aggregate(days=Count("id"), **{f: Sum(f) for f in fields})
 
 
-def calibrate(*, until: dt.date, days: int, typed: dict[str, Decimal]) -> Calibration:
+def calibrate(
+    *, until: dt.date, days: int, typed: dict[str, Decimal], start_month: dt.date | None = None
+) -> Calibration:
     """Measure the drivers over the ``days`` reporting days ending ``until``; forecast from the month after.
 
     ``typed`` holds every shared and commerce driver's current value (kept when data is short).
@@ -113,7 +115,8 @@ def calibrate(*, until: dt.date, days: int, typed: dict[str, Decimal]) -> Calibr
     end = until + dt.timedelta(days=1)
     # The forecast starts the month after the window; a window ending mid-month forecasts from that
     # month (its actuals stay partial until it ends).
-    start_month = end.replace(day=1) if end.day == 1 else until.replace(day=1)
+    if start_month is None:
+        start_month = end.replace(day=1) if end.day == 1 else until.replace(day=1)
     result = Calibration(since=since, until=until, start_month=start_month)
     store = _sums(
         daily_metrics(since, end),
@@ -400,7 +403,7 @@ def commerce_drivers_from(result: Calibration, typed: dict) -> CommerceDrivers:
 
 @transaction.atomic
 def save_calibrated(
-    name: str, *, days: int = 90, until: dt.date | None = None, user=None
+    name: str, *, days: int = 90, until: dt.date | None = None, user=None, start_month: dt.date | None = None
 ) -> tuple[AssumptionSet, Calibration]:
     """A new commerce version of the set ``name`` (created when new) with the drivers measured from data."""
     from etl.metrics.days import yesterday
@@ -408,7 +411,7 @@ def save_calibrated(
     until = until or yesterday()
     base = latest(name)
     typed = typed_values(base)
-    result = calibrate(until=until, days=days, typed=typed)
+    result = calibrate(until=until, days=days, typed=typed, start_month=start_month)
     values, own, curve = merged(result, typed)
     for n in SUBSCRIPTION_ONLY:
         values[n] = Decimal(0)

@@ -64,19 +64,34 @@ def demo_database(settings):
 
 @time_machine.travel(NOW, tick=False)
 @pytest.mark.usefixtures("demo_database")
-def test_seeding_makes_three_scenarios_and_their_first_forecast_once():
+def test_seeding_makes_the_store_plan_the_subscription_example_and_their_first_forecast_once():
     output = run("seed_finance_demo")
-    assert "finance: Demo plan v1 with scenarios Base, Optimistic, Conservative" in output
-    assert "finance: 3 forecast(s) run" in output
-    plan = AssumptionSet.objects.get()
-    assert plan.start_month == dt.date(2026, 8, 1)
-    assert all(plan.sources.get(name) for name in NAMES), "a note for every driver"
-    assert list(Scenario.objects.values_list("name", flat=True)) == ["Base", "Optimistic", "Conservative"]
-    assert ForecastRun.objects.count() == 3
+    # No orders or ad spend in this database: every measurable driver keeps its typed figure and says so.
+    assert "finance: Store plan v2 calibrated from 2026-08-28..2026-11-25; kept as typed" in output
+    assert (
+        "finance: Subscription example v1 with scenarios Subscription example, "
+        "Subscription example: optimistic, Subscription example: conservative" in output
+    )
+    assert "finance: 4 forecast(s) run" in output
+    store = AssumptionSet.objects.get(name="Store plan", version=2)
+    assert (store.revenue_model, store.start_month) == ("commerce", dt.date(2026, 9, 1))
+    assert store.sources["cac"].startswith("Not enough data")
+    assert store.commerce["first_order_aov"] == "75"
+    example = AssumptionSet.objects.get(name="Subscription example")
+    assert (example.revenue_model, example.start_month) == ("subscription", dt.date(2026, 8, 1))
+    assert all(example.sources.get(name) for name in NAMES), "a note for every driver"
+    assert list(Scenario.objects.filter(active=True).values_list("name", flat=True)) == [
+        "Base",
+        "Optimistic",
+        "Conservative",
+        "Subscription example",
+    ]
+    assert set(ForecastRun.objects.values_list("revenue_model", flat=True)) == {"commerce", "subscription"}
     assert "Illustrative demo figures" in Report.objects.get(kind="finance").body
     again = run("seed_finance_demo")
-    assert "finance: Demo plan already there" in again
-    assert (AssumptionSet.objects.count(), ForecastRun.objects.count(), Report.objects.count()) == (1, 3, 1)
+    assert "finance: Store plan already there" in again
+    assert "finance: Subscription example already there" in again
+    assert (AssumptionSet.objects.count(), ForecastRun.objects.count(), Report.objects.count()) == (3, 4, 1)
 
 
 def test_assumptions_export_then_import_round_trips(make_set, make_scenario, tmp_path):
@@ -129,4 +144,12 @@ def test_seeding_keeps_a_scenario_of_the_same_name_as_the_team_left_it(
         "ours",
         {"cac": {"value": "150", "notes": "our figure"}},
     )
-    assert set(Scenario.objects.values_list("name", flat=True)) == {"Base", "Optimistic", "Conservative"}
+    assert set(Scenario.objects.values_list("name", flat=True)) == {
+        "Base",
+        "Store plan: Base",
+        "Optimistic",
+        "Conservative",
+        "Subscription example",
+        "Subscription example: optimistic",
+        "Subscription example: conservative",
+    }

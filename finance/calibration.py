@@ -456,12 +456,12 @@ SCENARIOS = (
     ("Base", "The calibrated plan as measured.", {}),
     (
         "Optimistic",
-        "CAC 15 % lower and repeat AOV 5 % higher than measured.",
+        "CAC (blended and by channel) 15 % lower, repeat AOV 5 % higher than measured.",
         {"cac": Decimal("0.85"), "repeat_aov": Decimal("1.05")},
     ),
     (
         "Conservative",
-        "CAC 15 % higher and first-order AOV 5 % lower than measured.",
+        "CAC (blended and by channel) 15 % higher, first-order AOV 5 % lower than measured.",
         {"cac": Decimal("1.15"), "first_order_aov": Decimal("0.95")},
     ),
 )
@@ -476,6 +476,9 @@ def _ensure_scenarios(assumption_set: AssumptionSet) -> None:
         name = (
             label if not Scenario.objects.filter(name=label).exists() else f"{assumption_set.name}: {label}"
         )
+        if "cac" in factors:
+            # A channel CAC takes the place of the blended one: move each the same way.
+            factors = factors | {c: factors["cac"] for c in ("cac_meta", "cac_tiktok") if values[c] > 0}
         overrides = {
             driver: {
                 "value": str((values[driver] * factor).quantize(CENT, rounding=ROUND_HALF_UP)),

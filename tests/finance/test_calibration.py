@@ -107,6 +107,13 @@ def test_calibration_derives_curve_cac_and_aovs_from_the_orders():
         "Conservative",
     }
     assert result.kept == []
+    # Optimistic moves the blended and both channel CACs 15 % down: 45 -> 38.25, 40 -> 34, 60 -> 51.
+    optimistic = Scenario.objects.get(name="Optimistic").overrides
+    assert {k: v["value"] for k, v in optimistic.items() if k.startswith("cac")} == {
+        "cac": "38.25",
+        "cac_meta": "34.00",
+        "cac_tiktok": "51.00",
+    }
 
 
 def test_a_driver_without_data_keeps_the_typed_value_and_says_so():

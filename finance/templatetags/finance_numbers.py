@@ -33,3 +33,11 @@ def pct(value) -> str:
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def signed_money(value) -> str:
+    """340.01 -> "+340.01", -340.01 -> "-340.01"."""
+    if value is None or value == "":
+        return "n/a"
+    return f"{Decimal(value):+,.2f}"

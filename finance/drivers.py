@@ -318,7 +318,7 @@ COMMERCE_DRIVERS: tuple[Driver, ...] = (
     Driver("repeat_aov", "Repeat-order AOV (gross)", MONEY, help="Gross sales of a later order."),
     Driver(
         "orders_per_returning_customer",
-        "Orders per returning customer (/month)",
+        "Orders per returning customer",
         COUNT,
         help="Orders a returning customer places in a month they order in.",
     ),

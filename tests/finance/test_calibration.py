@@ -17,6 +17,7 @@ from django.core.management import call_command
 
 from etl.connectors.shopify import customer_key
 from etl.metrics.compute import compute
+from etl.selectors import cohort_repeats, cohort_sizes, first_and_repeat_sales, returning_customers
 from finance.calibration import save_calibrated
 from finance.models import AssumptionSet, ForecastRun, Scenario
 from finance.services import run_forecasts
@@ -170,3 +171,26 @@ def test_the_command_saves_a_version_runs_commerce_forecasts_and_import_reruns_m
     v2 = AssumptionSet.objects.get(name="Store", version=2)
     assert v2.commerce["repeat_aov"] == "44"
     assert v2.repeat_curve == ["26.667", "0", "10"]
+
+
+def test_the_etl_reads_behind_it_count_cohorts_and_returning_customers_by_toronto_month():
+    make_store()
+    since, before = at(dt.date(2025, 12, 1), 0), at(dt.date(2026, 5, 1), 0)
+    assert cohort_sizes(since, before) == {
+        dt.date(2026, 1, 1): 10,
+        dt.date(2026, 2, 1): 5,
+        dt.date(2026, 4, 1): 1,
+    }
+    # February: the guest (one customer however her email was typed), customers 1 and 2; March: 20; April: 3.
+    assert returning_customers(since, before) == {
+        dt.date(2026, 2, 1): 3,
+        dt.date(2026, 3, 1): 1,
+        dt.date(2026, 4, 1): 1,
+    }
+    repeats = {
+        (r["cohort"], r["month"]): (r["customers"], r["orders"]) for r in cohort_repeats(since, before)
+    }
+    assert repeats[(dt.date(2026, 1, 1), dt.date(2026, 2, 1))] == (3, 4)
+    sales = first_and_repeat_sales(since, before)
+    assert sales["first"] == {"orders": 16, "gross": D("870.00")}
+    assert sales["repeat"] == {"orders": 6, "gross": D("240.00")}

@@ -5,7 +5,7 @@ Admin classes are thin: versions, runs, imports and exports are plain modules.
 
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -64,6 +64,7 @@ class AssumptionSetAdmin(admin.ModelAdmin):
         "version",
         "start_month",
         "horizon_months",
+        "revenue_model",
         "price",
         "churn_pct",
         "documented",
@@ -74,18 +75,35 @@ class AssumptionSetAdmin(admin.ModelAdmin):
     list_filter = [CurrentVersionFilter, "name", "created_at"]
     list_select_related = ["created_by"]
     search_fields = ["name", "note"]
-    actions = ["run_forecast", "export_json"]
+    actions = ["run_forecast", "calibrate", "export_json"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(scenario_total=Count("scenarios", distinct=True))
 
     def get_fieldsets(self, request, obj=None):
-        head = ["name", "start_month", "horizon_months", source_field("horizon_months"), "note"]
+        head = [
+            "name",
+            "revenue_model",
+            "start_month",
+            "horizon_months",
+            source_field("horizon_months"),
+            "note",
+        ]
         if obj:
             head = ["version_info", *head[1:]]
         fieldsets = [(None, {"fields": head})]
         for title, names in DRIVER_GROUPS:
             fieldsets.append((title, {"fields": [(name, source_field(name)) for name in names]}))
+        fieldsets.append(
+            (
+                "Commerce model",
+                {
+                    "fields": ["commerce", "repeat_curve", "prior_cohorts"],
+                    "description": "Read by commerce sets only (the subscription drivers above are then 0). "
+                    "Calibrate from data with the list's action or `manage.py calibrate_assumptions`.",
+                },
+            )
+        )
         fieldsets.append(("One-off costs", {"fields": ["one_off_costs"]}))
         return fieldsets
 
@@ -156,6 +174,27 @@ class AssumptionSetAdmin(admin.ModelAdmin):
     @admin.action(description="Run forecast for the scenarios of the selected sets", permissions=["run"])
     def run_forecast(self, request, queryset):
         run_and_tell(request, Scenario.objects.filter(assumption_set__in=queryset).select_related())
+
+    @admin.action(
+        description="Calibrate from the last 90 days of orders and ad spend (a new commerce version)",
+        permissions=["add"],
+    )
+    def calibrate(self, request, queryset):
+        from finance.calibration import save_calibrated
+
+        for name in sorted(set(queryset.values_list("name", flat=True))):
+            try:
+                plan, result = save_calibrated(name, days=90, user=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{name} was not calibrated: {'; '.join(exc.messages)}", messages.ERROR
+                )
+                continue
+            kept = f"; kept as typed (not enough data): {', '.join(result.kept)}" if result.kept else ""
+            self.message_user(
+                request, f"Saved {plan} calibrated from {result.window}{kept}.", messages.SUCCESS
+            )
+            run_and_tell(request, plan.scenarios.all())
 
     @admin.action(description="Export the selected set as JSON", permissions=["view"])
     def export_json(self, request, queryset):

@@ -13,7 +13,9 @@ import json
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 
 from etl.connectors.shopify import customer_key
 from etl.metrics.compute import compute
@@ -194,3 +196,24 @@ def test_the_etl_reads_behind_it_count_cohorts_and_returning_customers_by_toront
     sales = first_and_repeat_sales(since, before)
     assert sales["first"] == {"orders": 16, "gross": D("870.00")}
     assert sales["repeat"] == {"orders": 6, "gross": D("240.00")}
+
+
+@time_machine.travel(dt.datetime(2026, 5, 1, 16, tzinfo=dt.UTC), tick=False)
+def test_the_admin_action_calibrates_a_new_version_and_runs_its_scenarios(admin_client):
+    make_store()
+    save_calibrated("Store", days=120, until=dt.date(2026, 4, 30))
+    v1 = AssumptionSet.objects.get(name="Store")
+    response = admin_client.post(
+        reverse("admin:finance_assumptionset_changelist"),
+        {"action": "calibrate", "_selected_action": [v1.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Saved Store v2 calibrated from 2026-01-31..2026-04-30" in html
+    v2 = AssumptionSet.objects.get(name="Store", version=2)
+    assert v2.revenue_model == "commerce" and v2.sources["cac"].endswith("2026-01-31..2026-04-30")
+    assert set(ForecastRun.objects.filter(assumption_set=v2).values_list("scenario_name", flat=True)) == {
+        "Base",
+        "Optimistic",
+        "Conservative",
+    }

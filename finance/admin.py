@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from bizops.core.history_admin import HistoryAdmin
 from finance import exports
 from finance.admin_views import AssumptionImportView, export_json_response, run_and_tell
-from finance.drivers import BY_NAME, DRIVERS
+from finance.drivers import BY_NAME, COMMERCE_BY_NAME, DRIVERS, SHARED_NAMES
 from finance.forms import AssumptionSetForm, ScenarioForm, notes_field, override_field, source_field
 from finance.models import AssumptionSet, ForecastRun, Scenario
 from finance.report import amount, month_label, number
@@ -293,7 +293,9 @@ class ForecastRunAdmin(admin.ModelAdmin):
         "created_at",
         "scenario_name",
         "assumption_set",
+        "revenue_model",
         "month_12_mrr",
+        "month_12_net_sales",
         "break_even",
         "cash_trough",
         "ending_cash",
@@ -329,7 +331,8 @@ class ForecastRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="months")
     def monthly_table(self, obj: ForecastRun):
-        return self._render("finance/run_months.html", obj, months=obj.months.order_by("month"))
+        template = "finance/run_months_commerce.html" if obj.is_commerce else "finance/run_months.html"
+        return self._render(template, obj, months=obj.months.order_by("month"))
 
     @admin.display(description="levers")
     def levers_table(self, obj: ForecastRun):
@@ -337,7 +340,13 @@ class ForecastRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="inputs")
     def inputs_table(self, obj: ForecastRun):
-        rows = [(BY_NAME[name].label, number(obj.inputs[name])) for name in BY_NAME]
+        if obj.is_commerce:
+            labels = {name: BY_NAME[name].label for name in SHARED_NAMES} | {
+                name: COMMERCE_BY_NAME[name].label for name in COMMERCE_BY_NAME
+            }
+            rows = [(label, number(obj.inputs.get(name))) for name, label in labels.items()]
+        else:
+            rows = [(BY_NAME[name].label, number(obj.inputs[name])) for name in BY_NAME]
         return self._render("finance/run_inputs.html", obj, rows=rows)
 
     @admin.action(description="Export the selected runs as finance_model.csv")

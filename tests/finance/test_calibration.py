@@ -217,3 +217,7 @@ def test_the_admin_action_calibrates_a_new_version_and_runs_its_scenarios(admin_
         "Optimistic",
         "Conservative",
     }
+    run = ForecastRun.objects.get(assumption_set=v2, scenario_name="Base")
+    page = admin_client.get(reverse("admin:finance_forecastrun_change", args=[run.pk])).content.decode()
+    assert "Customers and sales" in page and "Costs, profit and cash" in page
+    assert "Month-12 net sales" in page and "12-month customer value" in page

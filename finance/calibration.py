@@ -40,6 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from etl.metrics.days import bounds
@@ -253,16 +254,23 @@ def calibrate(
 
 
 def _month_spend(since: dt.date, end: dt.date) -> list[tuple[dt.date, Decimal]]:
-    """Ad spend of each calendar month wholly inside [since, end) with a metrics row every day."""
-    months = []
-    month = since.replace(day=1) if since.day == 1 else add_months(since.replace(day=1), 1)
-    while add_months(month, 1) <= end:
-        following = add_months(month, 1)
-        sums = _sums(daily_metrics(month, following), "spend")
-        if sums["days"] == (following - month).days:
-            months.append((month, Decimal(sums["spend"] or 0)))
-        month = following
-    return months
+    """Ad spend of each calendar month wholly inside [since, end) with a metrics row every day (one query)."""
+    first = since if since.day == 1 else add_months(since.replace(day=1), 1)
+    last = end.replace(day=1)
+    if first >= last:
+        return []
+    rows = (
+        daily_metrics(first, last)
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(days=Count("id"), spend=Sum("spend"))
+        .order_by("month")
+    )
+    return [
+        (row["month"], Decimal(row["spend"] or 0))
+        for row in rows
+        if row["days"] == (add_months(row["month"], 1) - row["month"]).days
+    ]
 
 
 def _trend(result: Calibration, since: dt.date, end: dt.date, typed) -> None:

@@ -144,13 +144,23 @@ def passed_months(run: ForecastRun, today: dt.date | None = None) -> list:
     return [m for m in run.months.order_by("month") if m.period < current]
 
 
-def actual_vs_forecast(run: ForecastRun, today: dt.date | None = None) -> list[VarianceMonth]:
-    """The run's ended months and the current one, each with its actuals; partial ones without variance."""
+def actual_vs_forecast(
+    run: ForecastRun, today: dt.date | None = None, actuals: dict[dt.date, MonthActual] | None = None
+) -> list[VarianceMonth]:
+    """The run's ended months and the current one, each with its actuals; partial ones without variance.
+
+    ``actuals`` (``monthly_actuals`` with returning customers, over the run's months) may be passed in
+    when many runs are compared at once.
+    """
     current = this_month(today)
-    months = [m for m in run.months.order_by("month") if m.period <= current]
+    months = [m for m in run.months.all() if m.period <= current]
+    months.sort(key=lambda m: m.month)
     if not months:
         return []
-    actuals = monthly_actuals(months[0].period, add_months(months[-1].period, 1), returning=run.is_commerce)
+    if actuals is None:
+        actuals = monthly_actuals(
+            months[0].period, add_months(months[-1].period, 1), returning=run.is_commerce
+        )
     result = []
     for month in months:
         actual = actuals.get(month.period)

@@ -19,6 +19,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import prefetch_related_objects
+
 from finance import commerce
 from finance.actuals import COUNTS, actual_vs_forecast, metrics_of, monthly_actuals, this_month
 from finance.drivers import add_months
@@ -69,11 +71,11 @@ class RunScore:
         return max((s.months for s in self.scores.values()), default=0)
 
 
-def score_run(run: ForecastRun, today: dt.date | None = None) -> RunScore:
+def score_run(run: ForecastRun, today: dt.date | None = None, actuals: dict | None = None) -> RunScore:
     """The run's whole, ended months scored figure by figure (partial months left out)."""
     metrics = metrics_of(run)
     result = RunScore(run, metrics, {key: Score() for key, _ in metrics})
-    for month in actual_vs_forecast(run, today):
+    for month in actual_vs_forecast(run, today, actuals):
         if month.partial:
             continue
         result.months.append(month)
@@ -85,13 +87,20 @@ def score_run(run: ForecastRun, today: dt.date | None = None) -> RunScore:
 
 
 def score_runs(runs, today: dt.date | None = None) -> list[RunScore]:
-    """The runs that have at least one whole ended month, scored, newest first."""
+    """The runs that have at least one whole ended month, scored, in the order given.
+
+    The actuals are read once for all of them (two queries), the runs' months in one more.
+    """
     current = this_month(today)
+    runs = [run for run in runs if run.assumption_set.start_month < current]
+    if not runs:
+        return []
+    prefetch_related_objects(runs, "months")
+    start = min(run.assumption_set.start_month for run in runs)
+    actuals = monthly_actuals(start, add_months(current, 1), returning=True)
     scored = []
     for run in runs:
-        if run.assumption_set.start_month >= current:
-            continue
-        score = score_run(run, today)
+        score = score_run(run, today, actuals)
         if score.scored_months:
             scored.append(score)
     return scored

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from finance.backtest import Score, rolling_origin, score_run
+from finance.backtest import Score, backtest_runs, rolling_origin, score_run
 from finance.calibration import typed_values
 from finance.models import AssumptionSet
 from finance.services import run_forecast
@@ -104,3 +104,16 @@ def test_the_rolling_origin_backtest_scores_each_origin_beside_the_naive_forecas
     text = out.getvalue()
     assert "origin 2026-03: 2 whole ended month(s) scored" in text
     assert "Net sales: " in text and "| 323.1 %, +269.2 % | 3" in text
+
+
+@time_machine.travel(dt.datetime(2026, 4, 10, 15, tzinfo=dt.UTC), tick=False)
+def test_scoring_many_runs_reads_the_actuals_once(make_scenario, daily_metric, django_assert_num_queries):
+    scenario = commerce_plan(make_scenario)
+    for _ in range(5):
+        run_forecast(scenario, produced_by="tests")
+    fill(daily_metric, dt.date(2026, 1, 1), 31, "3300", 110, 110, "1980")
+    # The runs (with their sets), their months, the monthly actuals and the returning customers.
+    with django_assert_num_queries(4):
+        scores = backtest_runs()
+    assert len(scores) == 5
+    assert {s.scores["net_sales"].wape for s in scores} == {D("9.1")}  # 300 / 3300

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from finance.backtest import Score, backtest_runs, rolling_origin, score_run
 from finance.calibration import typed_values
 from finance.models import AssumptionSet
+from finance.page import repeat_curve
 from finance.services import run_forecast
 from tests.finance.test_calibration import make_store
 
@@ -117,3 +118,20 @@ def test_scoring_many_runs_reads_the_actuals_once(make_scenario, daily_metric, d
         scores = backtest_runs()
     assert len(scores) == 5
     assert {s.scores["net_sales"].wape for s in scores} == {D("9.1")}  # 300 / 3300
+
+
+def test_the_page_draws_the_curve_used_with_its_projected_tail(make_scenario):
+    scenario = commerce_plan(make_scenario)
+    plan = scenario.assumption_set
+    AssumptionSet.objects.filter(pk=plan.pk).update(
+        repeat_curve=["13.6", "9.2", "7.1"],
+        commerce={"first_order_aov": "30", "repeat_aov": "30", "repeat_tail_decay_pct": "5"},
+        calibration={"curve": [{"k": 1, "share": "13.6", "customers": 104, "size": 765, "cohorts": 1}]},
+    )
+    scenario.refresh_from_db()
+    run = run_forecast(scenario, produced_by="tests")
+    curve = repeat_curve(run)
+    # beyond month 3: 7.1 x 0.95 = 6.745, 7.1 x 0.95^2 = 6.40775 -> 6.408
+    assert curve["used"][:5] == ["13.6", "9.2", "7.1", "6.745", "6.408"]
+    assert curve["projected_from"] == 4
+    assert curve["measured"][:2] == ["13.6", None]

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bizops.core.models import Report
-from finance.demo import FIXTURE, demo_file
-from finance.drivers import NAMES
+from finance.demo import FIXTURE, STORE_FIXTURE, demo_file, store_file
+from finance.drivers import COMMERCE_NAMES, NAMES
 from finance.models import AssumptionSet, ForecastRun, Scenario
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,21 @@ def test_every_demo_figure_has_a_note_saying_it_is_illustrative_and_where_the_re
         for name, entry in scenario["assumptions"].items():
             assert entry["notes"].startswith("Illustrative"), name
     assert all(o["label"].startswith("Illustrative") for o in data["one_off_costs"])
+
+
+def test_the_store_plan_notes_every_figure_it_types_and_which_calibration_replaces():
+    data = json.loads(STORE_FIXTURE.read_text())
+    assert data["revenue_model"] == "commerce"
+    entries = {
+        **data["shared_assumptions"],
+        **data["commerce_assumptions"],
+        "repeat_curve": data["repeat_curve"],
+    }
+    assert set(data["commerce_assumptions"]) == set(COMMERCE_NAMES)
+    for name, entry in entries.items():
+        assert entry["notes"], name
+        assert entry["notes"].startswith(("Illustrative", "Not used by the commerce model")), name
+    assert store_file(dt.date(2026, 11, 26))["start_month"] == "2026-09"
 
 
 def test_the_demo_plan_starts_three_months_before_today_with_its_one_offs_moved_along():

@@ -106,6 +106,38 @@ def score_runs(runs, today: dt.date | None = None) -> list[RunScore]:
     return scored
 
 
+@dataclass
+class ScenarioScore:
+    """Every scored run of one scenario pooled: the sums of all their (run, month) pairs."""
+
+    scenario: str
+    metrics: tuple[tuple[str, str], ...]
+    runs: int = 0
+    scores: dict[str, Score] = field(default_factory=dict)
+
+    @property
+    def scored_months(self) -> int:
+        return max((s.months for s in self.scores.values()), default=0)
+
+
+def by_scenario(scores: list[RunScore]) -> list[ScenarioScore]:
+    """Pool the run scores of each scenario (and revenue model), in first-seen order."""
+    pooled: dict[tuple[str, str], ScenarioScore] = {}
+    for score in scores:
+        key = (score.run.scenario_name, score.run.revenue_model)
+        entry = pooled.setdefault(
+            key, ScenarioScore(key[0], score.metrics, scores={k: Score() for k, _ in score.metrics})
+        )
+        entry.runs += 1
+        for name, part in score.scores.items():
+            total = entry.scores[name]
+            total.months += part.months
+            total.absolute_error += part.absolute_error
+            total.signed_error += part.signed_error
+            total.actual += part.actual
+    return list(pooled.values())
+
+
 def backtest_runs(limit: int = 30, today: dt.date | None = None) -> list[RunScore]:
     """The newest ``limit`` runs that started before this month, scored."""
     runs = (

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bizops.core.models import Report
 from finance.actuals import actual_vs_forecast, metrics_of
-from finance.backtest import backtest_runs
+from finance.backtest import backtest_runs, by_scenario
 from finance.drivers import BY_NAME, NAMES, add_months, plain
 from finance.models import ForecastRun
 
@@ -237,7 +237,8 @@ def _backtest() -> list[str]:
     if not scores:
         return ["No forecast run has a whole month that has ended yet."]
     lines = [
-        "Each run's whole, ended months against the actuals: WAPE = sum |actual - forecast| / sum |actual|; "
+        "Each run's whole, ended months against the actuals, then each scenario's runs pooled: "
+        "WAPE = sum |actual - forecast| / sum |actual|; "
         "bias = sum (forecast - actual) / sum |actual| (positive: forecast too high).",
         "",
     ]
@@ -262,6 +263,16 @@ def _backtest() -> list[str]:
             lines.append(
                 f"| {score.run.pk} | {score.run.scenario_name} | {score.run.assumption_set} "
                 f"| {score.scored_months} | " + " | ".join(cells) + " |"
+            )
+        for pooled in by_scenario(model_runs):
+            cells = [
+                f"{'n/a' if s.wape is None else f'{s.wape} %'} / {percent(s.bias)}"
+                for s in (pooled.scores[key] for key, _ in metrics)
+            ]
+            lines.append(
+                f"| all {pooled.runs} | **{pooled.scenario}** | pooled | {pooled.scored_months} | "
+                + " | ".join(cells)
+                + " |"
             )
         lines.append("")
     return lines

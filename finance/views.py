@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from finance import exports
 from finance.actuals import actual_vs_forecast, metrics_of
 from finance.admin_views import run_and_tell
-from finance.backtest import backtest_runs
+from finance.backtest import backtest_runs, by_scenario
 from finance.drivers import BY_NAME, COMMERCE_BY_NAME, REPEAT_CURVE
 from finance.models import Scenario
 from finance.page import payload
@@ -58,7 +58,7 @@ def forecast_page(request):
     ]
     scores = backtest_runs()
     backtests = [
-        {"model": label, "metrics": group[0].metrics, "scores": group}
+        {"model": label, "metrics": group[0].metrics, "scores": group, "scenarios": by_scenario(group)}
         for label, group in (
             ("Commerce", [s for s in scores if s.run.is_commerce]),
             ("Subscription", [s for s in scores if not s.run.is_commerce]),

@@ -136,6 +136,8 @@ def test_the_forecast_page_fits_1400_px_with_the_backtest(page, live_server, out
     for canvas in CANVASES:
         assert page.locator(f"#{canvas}").get_attribute("data-drawn") == "true", f"{canvas} was not drawn"
     backtest = page.locator("#finance-backtest")
-    assert backtest.locator("tbody tr").count() == 3
+    # One row per run, then one per scenario with its runs pooled.
+    assert backtest.locator("tbody tr").count() == 6
+    assert backtest.locator("tbody tr.finance-pooled").count() == 3
     assert "Commerce runs: WAPE and bias per figure" in backtest.inner_text()
     assert "Calibrated from the orders and ad spend of 2026-09-01..2026-11-29" in page.content()

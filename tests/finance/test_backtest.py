@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from finance.backtest import Score, backtest_runs, rolling_origin, score_run
+from finance.backtest import Score, backtest_runs, by_scenario, rolling_origin, score_run
 from finance.calibration import typed_values
 from finance.models import AssumptionSet
 from finance.page import repeat_curve
@@ -135,3 +135,27 @@ def test_the_page_draws_the_curve_used_with_its_projected_tail(make_scenario):
     assert curve["used"][:5] == ["13.6", "9.2", "7.1", "6.745", "6.408"]
     assert curve["projected_from"] == 4
     assert curve["measured"][:2] == ["13.6", None]
+
+
+@time_machine.travel(dt.datetime(2026, 4, 10, 15, tzinfo=dt.UTC), tick=False)
+def test_runs_of_a_scenario_pool_into_one_score(make_scenario, daily_metric):
+    scenario = commerce_plan(make_scenario)
+    run_forecast(scenario, produced_by="tests")
+    AssumptionSet.objects.filter(pk=scenario.assumption_set_id).update(
+        commerce={"first_order_aov": "36", "repeat_aov": "30"}
+    )
+    scenario.refresh_from_db()
+    run_forecast(scenario, produced_by="tests")  # net sales 3,600 a month
+    fill(daily_metric, dt.date(2026, 1, 1), 31, "3300", 110, 110, "1980")
+    fill(daily_metric, dt.date(2026, 2, 1), 28, "2400", 80, 80, "1440")
+    (pooled,) = by_scenario(backtest_runs())
+    # run 1: |300| + |600| = 900; run 2: |300| + |1200| = 1500; over 2 x 5,700 = 11,400: 21.1 %
+    # bias: (-300 + 600) + (300 + 1200) = 1,800 / 11,400 = +15.8 %
+    net = pooled.scores["net_sales"]
+    assert (pooled.scenario, pooled.runs, net.months, net.wape, net.bias) == (
+        "Base",
+        2,
+        4,
+        D("21.1"),
+        D("15.8"),
+    )

@@ -4,25 +4,34 @@ finance, flags and the dashboards out of ``etl.models``).
 - counted orders: ``counted_orders()`` (``Order.objects.counted()``: not a test, not deleted, not cancelled);
 - daily metrics by period and channel: ``daily_metrics()``, ``daily_rows()``, ``summarise()``;
 - the orders of one day with their status: ``orders_of_day()``;
-- source freshness: ``source_freshness()``.
+- source freshness: ``source_freshness()``;
+- orders by first-order cohort and month: ``cohort_sizes()``, ``cohort_repeats()``;
+- first and repeat orders' counts and gross sales: ``first_and_repeat_sales()``;
+- returning customers per month: ``returning_customers()``.
 """
 
 from datetime import date, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncMonth
 
+from etl.metrics.days import reporting_tz
 from etl.metrics.read import daily_rows, orders_of_day, summarise
-from etl.models import Channel, DailyMetric, Order
+from etl.models import Channel, DailyMetric, Order, OrderLine
 from etl.pipeline import Freshness
 from etl.pipeline import freshness as source_freshness
 
 __all__ = [
     "Channel",
     "Freshness",
+    "cohort_repeats",
+    "cohort_sizes",
     "counted_orders",
     "daily_metrics",
     "daily_rows",
+    "first_and_repeat_sales",
     "orders_of_day",
+    "returning_customers",
     "source_freshness",
     "summarise",
 ]
@@ -37,3 +46,107 @@ def counted_orders(since: datetime | None = None) -> QuerySet[Order]:
 def daily_metrics(start: date, end: date, channel: str = Channel.ALL) -> QuerySet[DailyMetric]:
     """The ``channel``'s DailyMetric rows dated from ``start`` to before ``end``."""
     return DailyMetric.objects.filter(channel=channel, date__gte=start, date__lt=end)
+
+
+def _customer_orders(before: datetime):
+    """Counted orders of known customers (guests by normalised email) created before ``before``."""
+    return Order.objects.counted().filter(created_at__lt=before).exclude(customer_key="")
+
+
+def _month(field: str = "created_at") -> TruncMonth:
+    return TruncMonth(field, tzinfo=reporting_tz())
+
+
+def cohort_sizes(since: datetime, before: datetime) -> dict[date, int]:
+    """New customers per first-order month (reporting time zone), first orders in [since, before).
+
+    A customer's first order is their first valid one (``Order.first_order``: test, deleted and
+    cancelled orders never count; guests are one customer per normalised email). One query.
+    """
+    rows = (
+        _customer_orders(before)
+        .filter(first_order=True, created_at__gte=since)
+        .annotate(month=_month())
+        .values("month")
+        .annotate(customers=Count("id"))
+    )
+    return {_as_date(row["month"]): row["customers"] for row in rows}
+
+
+def cohort_repeats(since: datetime, before: datetime) -> list[dict]:
+    """The later orders of the cohorts whose first order is in [since, before), orders before ``before``.
+
+    One row per (cohort month, order month): ``customers`` (distinct customers ordering again
+    in that month) and ``orders``; months in the reporting time zone. One query.
+    """
+    first_month = (
+        Order.objects.counted()
+        .filter(customer_key=OuterRef("customer_key"), first_order=True)
+        .annotate(month=_month())
+        .values("month")[:1]
+    )
+    rows = (
+        _customer_orders(before)
+        .filter(first_order=False)
+        .annotate(cohort=Subquery(first_month), month=_month())
+        .filter(cohort__gte=_month_floor(since))
+        .values("cohort", "month")
+        .annotate(customers=Count("customer_key", distinct=True), orders=Count("id"))
+    )
+    return [
+        {
+            "cohort": _as_date(row["cohort"]),
+            "month": _as_date(row["month"]),
+            "customers": row["customers"],
+            "orders": row["orders"],
+        }
+        for row in rows
+        if row["cohort"] is not None
+    ]
+
+
+def returning_customers(start: datetime, end: datetime) -> dict[date, int]:
+    """Per month (reporting time zone) of [start, end): distinct customers with a counted order in it
+    whose first order was in an earlier month. One query."""
+    first_month = (
+        Order.objects.counted()
+        .filter(customer_key=OuterRef("customer_key"), first_order=True)
+        .annotate(month=_month())
+        .values("month")[:1]
+    )
+    rows = (
+        Order.objects.counted()
+        .filter(created_at__gte=start, created_at__lt=end, first_order=False)
+        .exclude(customer_key="")
+        .annotate(cohort=Subquery(first_month), month=_month())
+        .filter(cohort__lt=F("month"))
+        .values("month")
+        .annotate(customers=Count("customer_key", distinct=True))
+    )
+    return {_as_date(row["month"]): row["customers"] for row in rows}
+
+
+def first_and_repeat_sales(start: datetime, end: datetime) -> dict[str, dict]:
+    """Counted orders created in [start, end), split into first and repeat orders.
+
+    ``{"first": {"orders", "gross"}, "repeat": {...}}``; gross = line price x quantity (the
+    metrics' gross sales), in the store currency. Two queries.
+    """
+    orders = Order.objects.counted().filter(created_at__gte=start, created_at__lt=end)
+    counts = orders.aggregate(
+        first=Count("id", filter=Q(first_order=True)), repeat=Count("id", filter=Q(first_order=False))
+    )
+    gross = OrderLine.objects.filter(order__in=orders).aggregate(
+        first=Sum(F("price") * F("quantity"), filter=Q(order__first_order=True)),
+        repeat=Sum(F("price") * F("quantity"), filter=Q(order__first_order=False)),
+    )
+    return {side: {"orders": counts[side] or 0, "gross": gross[side] or 0} for side in ("first", "repeat")}
+
+
+def _month_floor(moment: datetime) -> datetime:
+    local = moment.astimezone(reporting_tz())
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value

@@ -5,7 +5,7 @@ Admin classes are thin: versions, runs, imports and exports are plain modules.
 
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from bizops.core.history_admin import HistoryAdmin
 from finance import exports
 from finance.admin_views import AssumptionImportView, export_json_response, run_and_tell
-from finance.drivers import BY_NAME, DRIVERS
+from finance.drivers import BY_NAME, COMMERCE_BY_NAME, DRIVERS, SHARED_NAMES
 from finance.forms import AssumptionSetForm, ScenarioForm, notes_field, override_field, source_field
 from finance.models import AssumptionSet, ForecastRun, Scenario
 from finance.report import amount, month_label, number
@@ -64,6 +64,7 @@ class AssumptionSetAdmin(admin.ModelAdmin):
         "version",
         "start_month",
         "horizon_months",
+        "revenue_model",
         "price",
         "churn_pct",
         "documented",
@@ -74,18 +75,35 @@ class AssumptionSetAdmin(admin.ModelAdmin):
     list_filter = [CurrentVersionFilter, "name", "created_at"]
     list_select_related = ["created_by"]
     search_fields = ["name", "note"]
-    actions = ["run_forecast", "export_json"]
+    actions = ["run_forecast", "calibrate", "export_json"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(scenario_total=Count("scenarios", distinct=True))
 
     def get_fieldsets(self, request, obj=None):
-        head = ["name", "start_month", "horizon_months", source_field("horizon_months"), "note"]
+        head = [
+            "name",
+            "revenue_model",
+            "start_month",
+            "horizon_months",
+            source_field("horizon_months"),
+            "note",
+        ]
         if obj:
             head = ["version_info", *head[1:]]
         fieldsets = [(None, {"fields": head})]
         for title, names in DRIVER_GROUPS:
             fieldsets.append((title, {"fields": [(name, source_field(name)) for name in names]}))
+        fieldsets.append(
+            (
+                "Commerce model",
+                {
+                    "fields": ["commerce", "repeat_curve", "prior_cohorts"],
+                    "description": "Read by commerce sets only (the subscription drivers above are then 0). "
+                    "Calibrate from data with the list's action or `manage.py calibrate_assumptions`.",
+                },
+            )
+        )
         fieldsets.append(("One-off costs", {"fields": ["one_off_costs"]}))
         return fieldsets
 
@@ -157,6 +175,27 @@ class AssumptionSetAdmin(admin.ModelAdmin):
     def run_forecast(self, request, queryset):
         run_and_tell(request, Scenario.objects.filter(assumption_set__in=queryset).select_related())
 
+    @admin.action(
+        description="Calibrate from the last 90 days of orders and ad spend (a new commerce version)",
+        permissions=["add"],
+    )
+    def calibrate(self, request, queryset):
+        from finance.calibration import save_calibrated
+
+        for name in sorted(set(queryset.values_list("name", flat=True))):
+            try:
+                plan, result = save_calibrated(name, days=90, user=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{name} was not calibrated: {'; '.join(exc.messages)}", messages.ERROR
+                )
+                continue
+            kept = f"; kept as typed (not enough data): {', '.join(result.kept)}" if result.kept else ""
+            self.message_user(
+                request, f"Saved {plan} calibrated from {result.window}{kept}.", messages.SUCCESS
+            )
+            run_and_tell(request, plan.scenarios.all())
+
     @admin.action(description="Export the selected set as JSON", permissions=["view"])
     def export_json(self, request, queryset):
         if queryset.count() != 1:
@@ -222,10 +261,11 @@ class ScenarioAdmin(HistoryAdmin):
         if not run:
             return "not run yet"
         return format_html(
-            '<a href="{}">{}</a>: MRR@12 {}, break-even {}',
+            '<a href="{}">{}</a>: {} {}, break-even {}',
             reverse("admin:finance_forecastrun_change", args=[run.pk]),
             f"{timezone.localtime(run.created_at):%Y-%m-%d %H:%M}",
-            amount(run.month_12_mrr),
+            run.headline_phrase,
+            amount(run.headline),
             month_label(run, run.break_even_month),
         )
 
@@ -253,7 +293,9 @@ class ForecastRunAdmin(admin.ModelAdmin):
         "created_at",
         "scenario_name",
         "assumption_set",
+        "revenue_model",
         "month_12_mrr",
+        "month_12_net_sales",
         "break_even",
         "cash_trough",
         "ending_cash",
@@ -289,7 +331,8 @@ class ForecastRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="months")
     def monthly_table(self, obj: ForecastRun):
-        return self._render("finance/run_months.html", obj, months=obj.months.order_by("month"))
+        template = "finance/run_months_commerce.html" if obj.is_commerce else "finance/run_months.html"
+        return self._render(template, obj, months=obj.months.order_by("month"))
 
     @admin.display(description="levers")
     def levers_table(self, obj: ForecastRun):
@@ -297,7 +340,13 @@ class ForecastRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="inputs")
     def inputs_table(self, obj: ForecastRun):
-        rows = [(BY_NAME[name].label, number(obj.inputs[name])) for name in BY_NAME]
+        if obj.is_commerce:
+            labels = {name: BY_NAME[name].label for name in SHARED_NAMES} | {
+                name: COMMERCE_BY_NAME[name].label for name in COMMERCE_BY_NAME
+            }
+            rows = [(label, number(obj.inputs.get(name))) for name, label in labels.items()]
+        else:
+            rows = [(BY_NAME[name].label, number(obj.inputs[name])) for name in BY_NAME]
         return self._render("finance/run_inputs.html", obj, rows=rows)
 
     @admin.action(description="Export the selected runs as finance_model.csv")

@@ -54,10 +54,11 @@ def run_and_tell(request, scenarios) -> list[ForecastRun]:
         messages.success(
             request,
             format_html(
-                '<a href="{}">{}</a>: month-12 MRR {}, break-even {}.',
+                '<a href="{}">{}</a>: {} {}, break-even {}.',
                 reverse("admin:finance_forecastrun_change", args=[run.pk]),
                 f"{run.scenario_name} on {run.assumption_set}",
-                amount(run.month_12_mrr),
+                run.headline_phrase,
+                amount(run.headline),
                 month_label(run, run.break_even_month),
             ),
         )

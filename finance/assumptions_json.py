@@ -24,13 +24,32 @@ from django.db import transaction
 from django.utils import timezone
 
 from bizops.core.imports import ImportRefused, check_rows, loads_json
-from finance.drivers import BY_NAME, NAMES, DriverError, clean_one_offs, clean_values, parse_month
+from finance.drivers import (
+    BY_NAME,
+    COMMERCE,
+    COMMERCE_BY_NAME,
+    NAMES,
+    REVENUE_MODELS,
+    SUBSCRIPTION,
+    DriverError,
+    clean_commerce_values,
+    clean_one_offs,
+    clean_prior_cohorts,
+    clean_repeat_curve,
+    clean_values,
+    parse_month,
+    plain,
+)
 from finance.models import AssumptionSet, Scenario, clean_overrides
 from finance.versions import differences, latest, save_new_version
 
 FORMAT_VERSION = 1
 METADATA_KEYS = {"title", "format_version", "currency", "timezone", "version", "exported_at", "created_by"}
 KNOWN_KEYS = METADATA_KEYS | {
+    "revenue_model",
+    "commerce_assumptions",
+    "repeat_curve",
+    "prior_cohorts",
     "name",
     "start_month",
     "notes",
@@ -65,10 +84,18 @@ class ParsedFile:
     one_off_costs: list[dict]
     note: str
     scenarios: list[ParsedScenario] = field(default_factory=list)
+    revenue_model: str = SUBSCRIPTION
+    commerce: dict = field(default_factory=dict)
+    repeat_curve: list = field(default_factory=list)
+    prior_cohorts: list = field(default_factory=list)
 
     def draft(self) -> AssumptionSet:
         return AssumptionSet(
             name=self.name,
+            revenue_model=self.revenue_model,
+            commerce=self.commerce,
+            repeat_curve=self.repeat_curve,
+            prior_cohorts=self.prior_cohorts,
             start_month=self.start_month,
             one_off_costs=self.one_off_costs,
             sources=self.sources,
@@ -105,11 +132,26 @@ def export_assumption_set(assumption_set: AssumptionSet) -> dict:
             "position": scenario.position,
             "assumptions": scenario.overrides or {},
         }
+    commerce = {}
+    if assumption_set.is_commerce:
+        commerce = {
+            "revenue_model": COMMERCE,
+            "commerce_assumptions": {
+                name: {"value": plain(value), "notes": sources.get(name, "")}
+                for name, value in assumption_set.commerce_values().items()
+            },
+            "repeat_curve": {
+                "value": list(assumption_set.repeat_curve or []),
+                "notes": sources.get("repeat_curve", ""),
+            },
+            "prior_cohorts": assumption_set.prior_cohorts or [],
+        }
     return {
         "title": "bizops forecast assumptions",
         "format_version": FORMAT_VERSION,
         "currency": settings.REPORTING_CURRENCY,
         "timezone": settings.REPORTING_TIMEZONE,
+        **commerce,
         "name": assumption_set.name,
         "version": assumption_set.version,
         "exported_at": timezone.now().isoformat(timespec="seconds"),
@@ -209,12 +251,60 @@ def parse(data) -> ParsedFile:
     except DriverError as exc:
         problems += [f"{where}: {message}" for where, message in exc.problems]
     scenarios = _scenarios(data.get("scenarios"), problems)
+    model, commerce, curve, cohorts = _commerce(data, sources, problems)
     if problems:
         raise AssumptionImportError(problems)
     # Whole-number drivers are integer fields.
     values["horizon_months"] = int(values["horizon_months"])
     values["starting_customers"] = int(values["starting_customers"])
-    return ParsedFile(name.strip(), start_month, values, sources, one_offs, note, scenarios)
+    return ParsedFile(
+        name.strip(), start_month, values, sources, one_offs, note, scenarios, model, commerce, curve, cohorts
+    )
+
+
+def _commerce(data: dict, sources: dict, problems: list[str]) -> tuple[str, dict, list, list]:
+    """A file's commerce parts: revenue_model, commerce_assumptions, repeat_curve, prior_cohorts."""
+    model = data.get("revenue_model", SUBSCRIPTION)
+    if model not in dict(REVENUE_MODELS):
+        problems.append(f"revenue_model: {model!r} is not one of {', '.join(dict(REVENUE_MODELS))}")
+        return SUBSCRIPTION, {}, [], []
+    if model != COMMERCE:
+        for key in ("commerce_assumptions", "repeat_curve", "prior_cohorts"):
+            if key in data:
+                problems.append(f"{key}: only for revenue_model commerce")
+        return model, {}, [], []
+    raw = data.get("commerce_assumptions") or {}
+    commerce: dict = {}
+    if not isinstance(raw, dict):
+        problems.append("commerce_assumptions: must be an object of {driver: {value, notes}}")
+    else:
+        values = {}
+        for name, entry in raw.items():
+            if isinstance(entry, dict):
+                values[name] = entry.get("value")
+                if isinstance(entry.get("notes"), str) and entry["notes"] and name in COMMERCE_BY_NAME:
+                    sources[name] = entry["notes"]
+            else:
+                values[name] = entry
+        try:
+            commerce = {k: plain(v) for k, v in clean_commerce_values(values).items()}
+        except DriverError as exc:
+            problems += [f"commerce_assumptions.{where}: {message}" for where, message in exc.problems]
+    curve_entry = data.get("repeat_curve") or {}
+    if isinstance(curve_entry, dict):
+        if isinstance(curve_entry.get("notes"), str) and curve_entry["notes"]:
+            sources["repeat_curve"] = curve_entry["notes"]
+        curve_entry = curve_entry.get("value")
+    curve, cohorts = [], []
+    try:
+        curve = clean_repeat_curve(curve_entry)
+    except DriverError as exc:
+        problems += [f"{where}: {message}" for where, message in exc.problems]
+    try:
+        cohorts = clean_prior_cohorts(data.get("prior_cohorts"))
+    except DriverError as exc:
+        problems += [f"{where}: {message}" for where, message in exc.problems]
+    return model, commerce, curve, cohorts
 
 
 def _scenarios(raw, problems: list[str]) -> list[ParsedScenario]:

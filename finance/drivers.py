@@ -277,3 +277,182 @@ def clean_one_offs(raw, *, start: dt.date | None, horizon: int | None, prefix: s
     if problems:
         raise DriverError(problems)
     return sorted(cleaned, key=lambda entry: entry["month"])
+
+
+# The commerce revenue model: these drivers, plus the shared ones above that
+# both models read (horizon, starting cash, ad budget and its growth, CAC,
+# organic new customers, COGS, payment fees, fixed costs, one-off costs).
+SUBSCRIPTION = "subscription"
+COMMERCE = "commerce"
+REVENUE_MODELS = ((COMMERCE, "Commerce (orders, cohorts)"), (SUBSCRIPTION, "Subscription (MRR, churn)"))
+SHARED_NAMES = (
+    "horizon_months",
+    "starting_cash",
+    "ad_budget",
+    "ad_budget_growth_pct",
+    "cac",
+    "organic_new_customers",
+    "cogs_pct",
+    "payment_fee_pct",
+    "fixed_salaries",
+    "fixed_tools",
+    "fixed_other",
+)
+# The subscription-only drivers a commerce set holds at 0.
+SUBSCRIPTION_ONLY = tuple(name for name in NAMES if name not in SHARED_NAMES)
+MAX_CURVE_MONTHS = 36
+
+COMMERCE_DRIVERS: tuple[Driver, ...] = (
+    Driver(
+        "meta_spend_share_pct",
+        "Meta share of ad spend (%)",
+        PERCENT,
+        Decimal(0),
+        Decimal(100),
+        lever=False,
+        help="Share of the ad budget spent on Meta; the rest on TikTok. Used with the two channel CACs.",
+    ),
+    Driver("cac_meta", "CAC Meta", MONEY, help="Meta spend per new customer; 0: use the blended CAC."),
+    Driver("cac_tiktok", "CAC TikTok", MONEY, help="TikTok spend per new customer; 0: use the blended CAC."),
+    Driver("first_order_aov", "First-order AOV (gross)", MONEY, help="Gross sales of a first order."),
+    Driver("repeat_aov", "Repeat-order AOV (gross)", MONEY, help="Gross sales of a later order."),
+    Driver(
+        "orders_per_returning_customer",
+        "Orders per returning customer",
+        COUNT,
+        help="Orders a returning customer places in a month they order in.",
+    ),
+    Driver("discount_pct", "Discounts (% of gross sales)", PERCENT, Decimal(0), Decimal(100)),
+    Driver("returns_pct", "Returns (% of gross sales)", PERCENT, Decimal(0), Decimal(100)),
+    Driver("fulfilment_per_order", "Shipping and fulfilment (/order)", MONEY),
+    Driver(
+        "repeat_tail_decay_pct",
+        "Repeat curve decay beyond its end (%/month)",
+        PERCENT,
+        Decimal(0),
+        Decimal(100),
+        lever=False,
+        help="0: the curve's last value holds; 10: it shrinks 10 % a month after its end.",
+    ),
+    Driver(
+        "inventory_days",
+        "Inventory days of cover",
+        WHOLE,
+        Decimal(0),
+        Decimal(365),
+        lever=False,
+        help="Stock bought ahead of sales, as days of next month's COGS; 0: none.",
+    ),
+)
+COMMERCE_BY_NAME = {driver.name: driver for driver in COMMERCE_DRIVERS}
+COMMERCE_NAMES = tuple(COMMERCE_BY_NAME)
+# Levers of the commerce model: the shared levers it reads, its own, and the repeat curve (scaled).
+REPEAT_CURVE = "repeat_curve"
+COMMERCE_LEVERS = tuple(
+    [BY_NAME[name] for name in SHARED_NAMES if BY_NAME[name].lever]
+    + [driver for driver in COMMERCE_DRIVERS if driver.lever]
+    + [Driver(REPEAT_CURVE, "Repeat curve (every month)", PERCENT, Decimal(0), Decimal(100))]
+)
+COMMERCE_DEFAULTS = {
+    "meta_spend_share_pct": Decimal(100),
+    "cac_meta": Decimal(0),
+    "cac_tiktok": Decimal(0),
+    "first_order_aov": Decimal(0),
+    "repeat_aov": Decimal(0),
+    "orders_per_returning_customer": Decimal(1),
+    "discount_pct": Decimal(0),
+    "returns_pct": Decimal(0),
+    "fulfilment_per_order": Decimal(0),
+    "repeat_tail_decay_pct": Decimal(0),
+    "inventory_days": Decimal(0),
+}
+
+
+def clean_commerce_values(raw: dict, *, required: bool = False, prefix: str = "") -> dict[str, Decimal]:
+    """The commerce drivers of ``raw`` parsed and range-checked; DriverError lists every problem.
+
+    Missing ones take ``COMMERCE_DEFAULTS`` unless ``required``.
+    """
+    problems: list[tuple[str, str]] = []
+    values: dict[str, Decimal] = {}
+    for name in raw:
+        if name not in COMMERCE_BY_NAME:
+            problems.append(
+                (f"{prefix}{name}", f"unknown commerce driver; expected one of {', '.join(COMMERCE_NAMES)}")
+            )
+    for driver in COMMERCE_DRIVERS:
+        if driver.name not in raw:
+            if required:
+                problems.append((f"{prefix}{driver.name}", "missing (a required driver)"))
+            continue
+        try:
+            value = parse_value(driver, raw[driver.name])
+        except ValueError as exc:
+            problems.append((f"{prefix}{driver.name}", str(exc)))
+            continue
+        problem = range_problem(driver, value)
+        if problem:
+            problems.append((f"{prefix}{driver.name}", f"{driver.label} {problem}"))
+            continue
+        values[driver.name] = value
+    disc, ret = values.get("discount_pct"), values.get("returns_pct")
+    if disc is not None and ret is not None and disc + ret > 100:
+        problems.append(
+            (f"{prefix}returns_pct", f"Discounts and returns together exceed 100 % ({disc + ret} %)")
+        )
+    if problems:
+        raise DriverError(problems)
+    return values
+
+
+def clean_repeat_curve(raw, *, prefix: str = REPEAT_CURVE) -> list[str]:
+    """A list of percentages (month 1, 2, ... after the first order), each 0 to 100, at most 36."""
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list):
+        raise DriverError([(prefix, "must be a list of percentages (month 1, 2, ... after the first order)")])
+    if len(raw) > MAX_CURVE_MONTHS:
+        raise DriverError([(prefix, f"has {len(raw)} months; at most {MAX_CURVE_MONTHS}")])
+    share = Driver(REPEAT_CURVE, "Repeat share", PERCENT, Decimal(0), Decimal(100))
+    problems, cleaned = [], []
+    for number, item in enumerate(raw, start=1):
+        try:
+            value = parse_value(share, item)
+        except ValueError as exc:
+            problems.append((f"{prefix}[{number}]", str(exc)))
+            continue
+        problem = range_problem(share, value)
+        if problem:
+            problems.append((f"{prefix}[{number}]", f"a repeat share {problem}"))
+            continue
+        cleaned.append(plain(value))
+    if problems:
+        raise DriverError(problems)
+    return cleaned
+
+
+def clean_prior_cohorts(raw, *, prefix: str = "prior_cohorts") -> list[dict]:
+    """``[{"month": "YYYY-MM", "customers": "120"}]``: the new customers of months before the start."""
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list):
+        raise DriverError([(prefix, "must be a list of {month, customers}")])
+    count_driver = Driver("customers", "customers", COUNT)
+    problems, cleaned = [], []
+    for number, item in enumerate(raw, start=1):
+        where = f"{prefix}[{number}]"
+        if not isinstance(item, dict) or set(item) - {"month", "customers"}:
+            problems.append((where, "must be an object with month and customers"))
+            continue
+        try:
+            month = parse_month(item.get("month"))
+            customers = parse_value(count_driver, item.get("customers"))
+            if customers < 0:
+                raise ValueError(f"cannot be negative; got {customers}")
+        except ValueError as exc:
+            problems.append((where, str(exc)))
+            continue
+        cleaned.append({"month": f"{month:%Y-%m}", "customers": plain(customers)})
+    if problems:
+        raise DriverError(problems)
+    return sorted(cleaned, key=lambda entry: entry["month"])

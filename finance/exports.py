@@ -11,7 +11,20 @@ from bizops.core.spreadsheet import SafeCSVWriter, append_row
 from finance.engine import MONTH_COLUMNS
 from finance.models import ForecastMonth, ForecastRun
 
-HEADER = ["scenario", "assumption_set", "version", "run", "month", "period", *MONTH_COLUMNS]
+# Commerce runs fill these (and new_customers, revenue = net sales, COGS, fees, gross_profit = CM2,
+# ad spend, fixed, operating profit, one-offs, cash, runway); subscription runs leave them empty.
+COMMERCE_ONLY = [
+    "returning_customers",
+    "orders",
+    "gross_sales",
+    "discounts",
+    "returns",
+    "cm1",
+    "fulfilment_fees",
+    "cm3",
+    "inventory_cash",
+]
+HEADER = ["scenario", "assumption_set", "version", "run", "month", "period", *MONTH_COLUMNS, *COMMERCE_ONLY]
 SUMMARY_HEADER = [
     "scenario",
     "assumption_set",
@@ -29,6 +42,9 @@ SUMMARY_HEADER = [
     "ltv_to_cac",
     "churn_pct_used",
     "churn_floored",
+    "revenue_model",
+    "month_12_net_sales",
+    "value_12",
 ]
 INTEGER_COLUMNS = {"version", "run", "month"}
 
@@ -49,6 +65,7 @@ def rows(runs: Iterable[ForecastRun]) -> Iterator[list]:
                 month.month,
                 f"{month.period:%Y-%m}",
                 *(getattr(month, column) for column in MONTH_COLUMNS),
+                *(getattr(month, column) for column in COMMERCE_ONLY),
             ]
 
 
@@ -89,6 +106,9 @@ def summary_rows(runs: Iterable[ForecastRun]) -> Iterator[list]:
             _number(summary.get("ltv_to_cac")),
             _number(summary.get("churn_pct_used")),
             summary.get("churn_floored"),
+            run.revenue_model,
+            run.month_12_net_sales,
+            _number(summary.get("value_12")),
         ]
 
 

@@ -6,7 +6,9 @@ from django.utils import timezone
 
 from finance.drivers import (
     BY_NAME,
+    COMMERCE,
     DRIVERS,
+    SUBSCRIPTION,
     DriverError,
     clean_values,
     parse_month,
@@ -73,9 +75,28 @@ class OneOffCostsField(forms.CharField):
         return entries
 
 
+class RepeatCurveField(forms.CharField):
+    """The repeat curve typed as percentages separated by commas: ``13.6, 9.2, 7.1``."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
 def _assumption_set_fields() -> dict:
     fields = {
         "start_month": MonthField(help_text="The forecast's first month."),
+        "repeat_curve": RepeatCurveField(
+            required=False,
+            label="Repeat curve (%)",
+            widget=forms.TextInput(attrs={"size": 60, "placeholder": "13.6, 9.2, 7.1"}),
+            help_text="Commerce: % of a month's new customers ordering again in month 1, 2, ... after it.",
+        ),
         "one_off_costs": OneOffCostsField(
             required=False,
             label="One-off costs",
@@ -96,20 +117,49 @@ def _assumption_set_fields() -> dict:
 class AssumptionSetForm(forms.ModelForm):
     class Meta:
         model = AssumptionSet
-        fields = ["name", "start_month", "note", *BY_NAME, "one_off_costs"]
+        fields = [
+            "name",
+            "revenue_model",
+            "start_month",
+            "note",
+            *BY_NAME,
+            "commerce",
+            "repeat_curve",
+            "prior_cohorts",
+            "one_off_costs",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         sources = self.instance.sources or {}
         for driver in DRIVERS:
             self.fields[source_field(driver.name)].initial = sources.get(driver.name, "")
+        # An older form post without the model keeps the set's (or the subscription) model.
+        self.fields["revenue_model"].required = False
         if not self.instance.pk:
+            self.fields["revenue_model"].initial = COMMERCE
             self.fields["horizon_months"].initial = settings.FINANCE_DEFAULT_HORIZON_MONTHS
             self.fields["start_month"].initial = timezone.localdate().replace(day=1)
 
+    @property
+    def changed_data(self):
+        # A post without the commerce fields (an older form) leaves them as they are: not a change.
+        optional = {"revenue_model", "commerce", "repeat_curve", "prior_cohorts"}
+        return [
+            name
+            for name in super().changed_data
+            if name not in optional or self.add_prefix(name) in self.data
+        ]
+
     def clean(self):
         cleaned = super().clean()
-        self.instance.sources = {
+        if not cleaned.get("revenue_model"):
+            cleaned["revenue_model"] = (
+                self.instance.revenue_model if self.instance.pk else None
+            ) or SUBSCRIPTION
+        # Notes of the commerce drivers and the curve (calibration's) are kept; the typed ones replace theirs.
+        kept = {k: v for k, v in (self.instance.sources or {}).items() if k not in BY_NAME}
+        self.instance.sources = kept | {
             driver.name: cleaned[source_field(driver.name)].strip()
             for driver in DRIVERS
             if cleaned.get(source_field(driver.name), "").strip()

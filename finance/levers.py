@@ -121,3 +121,62 @@ def top_levers(effects: list[LeverEffect], count: int = 5) -> dict[str, list[Lev
         "mrr": [e for e in rank_by_mrr(effects) if e.mrr_swing > 0][:count],
         "break_even": [e for e in rank_by_break_even(effects) if e.break_even_swing > 0][:count],
     }
+
+
+def _scaled_curve(curve: tuple[Decimal, ...], factor: Decimal) -> tuple[tuple[Decimal, ...], bool]:
+    moved, clamped = [], False
+    for share in curve:
+        value = (share * factor).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        if value > HUNDRED:
+            value, clamped = HUNDRED, True
+        moved.append(value)
+    return tuple(moved), clamped
+
+
+def commerce_lever_effects(drivers, *, step_pct: Decimal = DEFAULT_STEP_PCT) -> list[LeverEffect]:
+    """The commerce model's levers, each moved down and up on its own.
+
+    The headline figure is month-12 net sales (held in the ``mrr_12_*``
+    fields, which mean "the month-12 headline" of either model); the repeat
+    curve moves as a whole (every month's share x 0.8 / x 1.2, at most 100 %).
+    """
+    from finance import commerce
+    from finance.drivers import COMMERCE_LEVERS, REPEAT_CURVE
+
+    base = commerce.forecast(drivers)
+    effects = []
+    for driver in COMMERCE_LEVERS:
+        results, values, clamped = {}, {}, False
+        for side, factor in (("low", 1 - step_pct / HUNDRED), ("high", 1 + step_pct / HUNDRED)):
+            if driver.name == REPEAT_CURVE:
+                curve, was_clamped = _scaled_curve(drivers.repeat_curve, factor)
+                moved_drivers = drivers.with_values(repeat_curve=curve)
+                values[side] = factor * HUNDRED
+            else:
+                moved, was_clamped = _moved(driver, getattr(drivers, driver.name), factor)
+                moved_drivers = drivers.with_values(**{driver.name: moved})
+                values[side] = moved
+            clamped = clamped or was_clamped
+            results[side] = commerce.forecast(moved_drivers)
+        base_value = HUNDRED if driver.name == REPEAT_CURVE else getattr(drivers, driver.name)
+        effects.append(
+            LeverEffect(
+                driver=driver.name,
+                label=driver.label,
+                base_value=base_value,
+                low_value=values["low"],
+                high_value=values["high"],
+                clamped=clamped,
+                mrr_12_base=base.summary.month_12_net_sales,
+                mrr_12_low=results["low"].summary.month_12_net_sales,
+                mrr_12_high=results["high"].summary.month_12_net_sales,
+                operating_profit_12_base=_month_12(base, "operating_profit"),
+                operating_profit_12_low=_month_12(results["low"], "operating_profit"),
+                operating_profit_12_high=_month_12(results["high"], "operating_profit"),
+                break_even_base=base.summary.break_even_month,
+                break_even_low=results["low"].summary.break_even_month,
+                break_even_high=results["high"].summary.break_even_month,
+                horizon=drivers.horizon_months,
+            )
+        )
+    return effects

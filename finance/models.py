@@ -11,15 +11,24 @@ from simple_history.models import HistoricalRecords
 
 from finance.drivers import (
     BY_NAME,
+    COMMERCE,
+    COMMERCE_BY_NAME,
+    COMMERCE_DEFAULTS,
+    COMMERCE_NAMES,
     COUNT,
     DECIMAL_PLACES,
     DRIVERS,
     MAX_DIGITS,
     MONEY,
     PERCENT,
+    REVENUE_MODELS,
+    SUBSCRIPTION,
     WHOLE,
     DriverError,
+    clean_commerce_values,
     clean_one_offs,
+    clean_prior_cohorts,
+    clean_repeat_curve,
     clean_values,
 )
 
@@ -77,6 +86,12 @@ class AssumptionSet(models.Model):
 
     name = models.CharField(max_length=100)
     version = models.PositiveIntegerField(editable=False)
+    revenue_model = models.CharField(
+        max_length=20,
+        choices=REVENUE_MODELS,
+        default=SUBSCRIPTION,
+        help_text="commerce: orders from new and returning customers; subscription: MRR and churn.",
+    )
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -99,6 +114,28 @@ class AssumptionSet(models.Model):
     fixed_other = _driver_field("fixed_other")
     one_off_costs = models.JSONField(
         default=list, blank=True, help_text='[{"month": "YYYY-MM", "amount": "1000.00", "label": "..."}]'
+    )
+    commerce = models.JSONField(
+        default=dict, blank=True, help_text="The commerce model's own drivers: {driver: value}."
+    )
+    repeat_curve = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Commerce: % of a month's new customers ordering again in month 1, 2, ... after it.",
+    )
+    prior_cohorts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "Commerce: new customers of the months before the start: "
+            '[{"month": "YYYY-MM", "customers": "120"}].'
+        ),
+    )
+    calibration = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="What a calibration measured (window, cohort table), for the forecast page.",
     )
     sources = models.JSONField(
         default=dict, blank=True, help_text="Where each number came from: {driver: note}."
@@ -143,7 +180,18 @@ class AssumptionSet(models.Model):
             )
         except DriverError as exc:
             errors.setdefault("one_off_costs", []).extend(f"{f}: {m}" for f, m in exc.problems)
-        unknown = set(self.sources or {}) - set(BY_NAME) - {"start_month", "one_off_costs"}
+        if self.revenue_model == COMMERCE:
+            for field, cleaner in (
+                ("commerce", lambda raw: {k: str(v) for k, v in clean_commerce_values(raw or {}).items()}),
+                ("repeat_curve", clean_repeat_curve),
+                ("prior_cohorts", clean_prior_cohorts),
+            ):
+                try:
+                    setattr(self, field, cleaner(getattr(self, field)))
+                except DriverError as exc:
+                    errors.setdefault(field, []).extend(f"{f}: {m}" for f, m in exc.problems)
+        known = set(BY_NAME) | set(COMMERCE_BY_NAME) | {"start_month", "one_off_costs", "repeat_curve"}
+        unknown = set(self.sources or {}) - known - {"prior_cohorts"}
         if unknown:
             errors.setdefault("sources", []).append(f"unknown driver(s): {', '.join(sorted(unknown))}")
         if errors:
@@ -155,6 +203,15 @@ class AssumptionSet(models.Model):
 
     def driver_values(self) -> dict[str, Decimal]:
         return {name: Decimal(getattr(self, name)) for name in BY_NAME}
+
+    @property
+    def is_commerce(self) -> bool:
+        return self.revenue_model == COMMERCE
+
+    def commerce_values(self) -> dict[str, Decimal]:
+        """The commerce drivers, the model's defaults for any not set."""
+        stored = self.commerce or {}
+        return {name: Decimal(stored.get(name, COMMERCE_DEFAULTS[name])) for name in COMMERCE_NAMES}
 
 
 class Scenario(models.Model):
@@ -190,7 +247,8 @@ class Scenario(models.Model):
         try:
             self.overrides = clean_overrides(self.overrides)
             if self.assumption_set_id:
-                clean_values(self.assumption_set.driver_values() | self.override_values())
+                overrides = {k: v for k, v in self.override_values().items() if k in BY_NAME}
+                clean_values(self.assumption_set.driver_values() | overrides)
         except DriverError as exc:
             raise ValidationError(
                 [f"overrides: {field}: {message}" for field, message in exc.problems]
@@ -228,8 +286,15 @@ def clean_overrides(raw) -> dict:
             values[name], notes[name] = entry["value"], entry.get("notes", "")
         else:
             values[name], notes[name] = entry, ""
+    cleaned = {}
     try:
-        cleaned = clean_values(values, required=False)
+        cleaned |= clean_values(
+            {k: v for k, v in values.items() if k not in COMMERCE_BY_NAME}, required=False
+        )
+    except DriverError as exc:
+        problems += exc.problems
+    try:
+        cleaned |= clean_commerce_values({k: v for k, v in values.items() if k in COMMERCE_BY_NAME})
     except DriverError as exc:
         problems += exc.problems
     if problems:
@@ -249,7 +314,9 @@ class ForecastRun(models.Model):
     inputs = models.JSONField(help_text="Every input the engine used, so the run can be repeated.")
     inputs_hash = models.CharField(max_length=64, db_index=True)
     engine_version = models.CharField(max_length=10)
-    month_12_mrr = models.DecimalField("month-12 MRR", **ROW_MONEY)
+    revenue_model = models.CharField(max_length=20, choices=REVENUE_MODELS, default=SUBSCRIPTION)
+    month_12_mrr = models.DecimalField("month-12 MRR", **ROW_MONEY, null=True, blank=True)
+    month_12_net_sales = models.DecimalField("month-12 net sales", **ROW_MONEY, null=True, blank=True)
     break_even_month = models.PositiveSmallIntegerField(null=True, blank=True)
     ending_cash = models.DecimalField(**ROW_MONEY)
     cash_trough = models.DecimalField(**ROW_MONEY)
@@ -265,21 +332,51 @@ class ForecastRun(models.Model):
     def __str__(self) -> str:
         return f"{self.scenario_name} on {self.assumption_set} (run {self.pk})"
 
+    @property
+    def is_commerce(self) -> bool:
+        return self.revenue_model == COMMERCE
+
+    @property
+    def headline(self):
+        """The month-12 figure the levers rank by: net sales (commerce) or MRR (subscription)."""
+        return self.month_12_net_sales if self.is_commerce else self.month_12_mrr
+
+    @property
+    def headline_label(self) -> str:
+        return "Month-12 net sales" if self.is_commerce else "Month-12 MRR"
+
+    @property
+    def headline_phrase(self) -> str:
+        return "month-12 net sales" if self.is_commerce else "month-12 MRR"
+
 
 class ForecastMonth(models.Model):
     run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="months")
     month = models.PositiveSmallIntegerField()
     period = models.DateField()
     new_customers = models.DecimalField(**ROW_COUNT)
-    churned_customers = models.DecimalField(**ROW_COUNT)
-    active_customers = models.DecimalField(**ROW_COUNT)
-    new_mrr = models.DecimalField("new MRR", **ROW_MONEY)
-    expansion_mrr = models.DecimalField("expansion MRR", **ROW_MONEY)
-    churned_mrr = models.DecimalField("churned MRR", **ROW_MONEY)
-    mrr = models.DecimalField("MRR", **ROW_MONEY)
+    # Subscription rows.
+    churned_customers = models.DecimalField(**ROW_COUNT, null=True, blank=True)
+    active_customers = models.DecimalField(**ROW_COUNT, null=True, blank=True)
+    new_mrr = models.DecimalField("new MRR", **ROW_MONEY, null=True, blank=True)
+    expansion_mrr = models.DecimalField("expansion MRR", **ROW_MONEY, null=True, blank=True)
+    churned_mrr = models.DecimalField("churned MRR", **ROW_MONEY, null=True, blank=True)
+    mrr = models.DecimalField("MRR", **ROW_MONEY, null=True, blank=True)
+    # Commerce rows.
+    returning_customers = models.DecimalField(**ROW_COUNT, null=True, blank=True)
+    orders = models.DecimalField(**ROW_COUNT, null=True, blank=True)
+    gross_sales = models.DecimalField(**ROW_MONEY, null=True, blank=True)
+    discounts = models.DecimalField(**ROW_MONEY, null=True, blank=True)
+    returns = models.DecimalField(**ROW_MONEY, null=True, blank=True)
+    cm1 = models.DecimalField("CM1", **ROW_MONEY, null=True, blank=True)
+    fulfilment_fees = models.DecimalField("fulfilment and fees", **ROW_MONEY, null=True, blank=True)
+    cm3 = models.DecimalField("CM3", **ROW_MONEY, null=True, blank=True)
+    inventory_cash = models.DecimalField(**ROW_MONEY, null=True, blank=True)
+    #: Subscription: MRR; commerce: net sales.
     revenue = models.DecimalField(**ROW_MONEY)
     cogs = models.DecimalField("COGS", **ROW_MONEY)
     payment_fees = models.DecimalField(**ROW_MONEY)
+    #: Subscription: revenue - COGS - fees; commerce: CM2 (CM1 - fulfilment and fees).
     gross_profit = models.DecimalField(**ROW_MONEY)
     ad_spend = models.DecimalField(**ROW_MONEY)
     fixed_costs = models.DecimalField(**ROW_MONEY)

@@ -7,18 +7,38 @@ from django.conf import settings
 from django.utils import timezone
 
 from bizops.core.models import Report
-from finance.actuals import METRICS, actual_vs_forecast
+from finance.actuals import actual_vs_forecast, metrics_of
+from finance.backtest import backtest_runs, by_scenario
 from finance.drivers import BY_NAME, NAMES, add_months, plain
 from finance.models import ForecastRun
 
 MARGIN_LEVERS = ("price", "cogs_pct", "payment_fee_pct")
+COMMERCE_MARGIN_LEVERS = (
+    "first_order_aov",
+    "repeat_aov",
+    "discount_pct",
+    "returns_pct",
+    "cogs_pct",
+    "fulfilment_per_order",
+    "payment_fee_pct",
+)
 TOP = 5
 
 
 def amount(value) -> str:
+    """Money to the cent with thousands separators; the currency is said once per table."""
     if value is None:
         return "n/a"
-    return f"{Decimal(value):,.0f} {settings.REPORTING_CURRENCY}"
+    return f"{Decimal(value):,.2f}"
+
+
+def figure(value) -> str:
+    """A compared figure: money to the cent, counts to 2 places (expected values)."""
+    return "n/a" if value is None else f"{Decimal(value):,.2f}"
+
+
+def percent(value) -> str:
+    return "n/a" if value is None else f"{Decimal(value):+.1f} %"
 
 
 def number(value) -> str:
@@ -28,7 +48,7 @@ def number(value) -> str:
 
 def signed(value) -> str:
     value = Decimal(value)
-    return f"{'+' if value >= 0 else '-'}{abs(value):,.0f}"
+    return f"{'+' if value >= 0 else '-'}{abs(value):,.2f}"
 
 
 def month_label(run: ForecastRun, month: int | None) -> str:
@@ -72,10 +92,10 @@ def changes_since(run: ForecastRun, before: ForecastRun | None) -> list[str]:
     if before.inputs_hash == run.inputs_hash:
         lines.append("no input changed: same figures")
         return lines
-    if before.month_12_mrr != run.month_12_mrr:
+    if before.headline != run.headline and before.headline is not None and run.headline is not None:
         lines.append(
-            f"month-12 MRR {amount(before.month_12_mrr)} → {amount(run.month_12_mrr)} "
-            f"({signed(run.month_12_mrr - before.month_12_mrr)})"
+            f"{run.headline_phrase} {amount(before.headline)} → {amount(run.headline)} "
+            f"({signed(run.headline - before.headline)})"
         )
     if before.break_even_month != run.break_even_month:
         lines.append(
@@ -92,16 +112,22 @@ def _lever_rows(run: ForecastRun, key: str, drivers=None) -> list[dict]:
     return sorted(rows, key=lambda row: row[key])
 
 
+def _headline_label(runs: list[ForecastRun]) -> str:
+    labels = {run.headline_label for run in runs}
+    return labels.pop() if len(labels) == 1 else "Month-12 MRR or net sales"
+
+
 def _summary_table(runs: list[ForecastRun]) -> list[str]:
     lines = [
-        "| Scenario | Assumptions | Month-12 MRR | Break-even | Cash trough | Ending cash | LTV:CAC |",
+        f"| Scenario | Assumptions | {_headline_label(runs)} | Break-even | Cash trough | Ending cash "
+        "| LTV:CAC |",
         "|---|---|---:|---|---:|---:|---:|",
     ]
     for run in runs:
         s = run.summary
         trough = f"{amount(run.cash_trough)}, {month_label(run, s['cash_trough_month'])}"
         lines.append(
-            f"| {run.scenario_name} | {run.assumption_set} | {amount(run.month_12_mrr)} "
+            f"| {run.scenario_name} | {run.assumption_set} | {amount(run.headline)} "
             f"| {month_label(run, run.break_even_month)} | {trough} | {amount(run.ending_cash)} "
             f"| {s['ltv_to_cac'] or 'n/a'} |"
         )
@@ -112,6 +138,18 @@ def _unit_economics(runs: list[ForecastRun]) -> list[str]:
     lines = []
     for run in runs:
         s = run.summary
+        if run.is_commerce:
+            payback = s["cac_payback_months"]
+            payback = (
+                "n/a" if payback is None else ("on the first order" if payback == 0 else f"{payback} months")
+            )
+            lines.append(
+                f"- **{run.scenario_name}** (commerce): CAC {amount(s['effective_cac'])}, first-order CM2 "
+                f"{amount(s['first_order_cm2'])}, repeat-order CM2 {amount(s['repeat_order_cm2'])}, "
+                f"{s['repeat_orders_12']} repeat orders per customer in months 1-11, 12-month value "
+                f"{amount(s['value_12'])}, LTV:CAC {s['ltv_to_cac'] or 'n/a'}, CAC payback {payback}."
+            )
+            continue
         floor = f" (churn floored at {number(s['churn_pct_used'])} % for LTV)" if s["churn_floored"] else ""
         lines.append(
             f"- **{run.scenario_name}**: gross margin {number(s['gross_margin_pct'])} %, "
@@ -124,6 +162,7 @@ def _unit_economics(runs: list[ForecastRun]) -> list[str]:
 def _margin_levers(run: ForecastRun) -> list[str]:
     step = run.inputs["lever_step_pct"]
     base = next((row["operating_profit_12_base"] for row in run.levers), None)
+    margin = COMMERCE_MARGIN_LEVERS if run.is_commerce else MARGIN_LEVERS
     lines = [
         f"Month-12 operating profit of {run.scenario_name} ({amount(base)}) "
         f"with each margin driver moved -{step} % / +{step} %:",
@@ -131,7 +170,7 @@ def _margin_levers(run: ForecastRun) -> list[str]:
         f"| Driver | Value | -{step} % | +{step} % |",
         "|---|---:|---:|---:|",
     ]
-    for row in _lever_rows(run, "rank_mrr", MARGIN_LEVERS):
+    for row in _lever_rows(run, "rank_mrr", margin):
         lines.append(
             f"| {row['label']} | {number(row['base_value'])} | {amount(row['operating_profit_12_low'])} "
             f"| {amount(row['operating_profit_12_high'])} |"
@@ -141,8 +180,12 @@ def _margin_levers(run: ForecastRun) -> list[str]:
 
 def _top_levers(run: ForecastRun) -> list[str]:
     step = run.inputs["lever_step_pct"]
-    base = Decimal(run.month_12_mrr)
-    lines = [f"By effect on month-12 MRR ({amount(base)}), each lever moved -{step} % / +{step} %:", ""]
+    base = Decimal(run.headline)
+    lines = [
+        f"By effect on {run.headline_phrase} ({amount(base)}), each lever moved -{step} % / +{step} %, "
+        "ranked by the larger of its two one-sided moves:",
+        "",
+    ]
     lines += [f"| # | Lever | -{step} % | +{step} % |", "|---:|---|---:|---:|"]
     for row in [r for r in _lever_rows(run, "rank_mrr") if Decimal(r["mrr_swing"])][:TOP]:
         low, high = Decimal(row["mrr_12_low"]) - base, Decimal(row["mrr_12_high"]) - base
@@ -163,21 +206,75 @@ def _top_levers(run: ForecastRun) -> list[str]:
 def _actuals(run: ForecastRun) -> list[str]:
     months = actual_vs_forecast(run)
     if not months:
-        return [f"No month of {run.scenario_name}'s forecast has ended yet."]
+        return [f"No month of {run.scenario_name}'s forecast has started yet."]
+    metrics = metrics_of(run)
     lines = [
-        "| Month | " + " | ".join(f"{label}: actual / forecast / variance" for _, label in METRICS) + " |",
-        "|---|" + "---:|" * len(METRICS),
+        "A partial month (not ended, or a day without data) shows its actual so far and no variance.",
+        "",
+        "| Month | Days with data | "
+        + " | ".join(f"{label}: actual / forecast / variance" for _, label in metrics)
+        + " |",
+        "|---|---|" + "---:|" * len(metrics),
     ]
     for month in months:
         cells = []
-        for key, _ in METRICS:
+        for key, _ in metrics:
             v = month.metrics[key]
             if v.actual is None:
-                cells.append(f"no data / {v.forecast:,.0f} / n/a")
+                cells.append(f"no data / {figure(v.forecast)} / n/a")
+            elif v.variance is None:
+                cells.append(f"{figure(v.actual)} / {figure(v.forecast)} / partial")
             else:
                 pct = f" ({v.variance_pct:+} %)" if v.variance_pct is not None else ""
-                cells.append(f"{v.actual:,.0f} / {v.forecast:,.0f} / {signed(v.variance)}{pct}")
-        lines.append(f"| {month.period:%Y-%m} | " + " | ".join(cells) + " |")
+                cells.append(f"{figure(v.actual)} / {figure(v.forecast)} / {signed(v.variance)}{pct}")
+        days = f"{month.days_with_data}/{month.days_in_month}" + (" partial" if month.partial else "")
+        lines.append(f"| {month.period:%Y-%m} | {days} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _backtest() -> list[str]:
+    scores = backtest_runs()
+    if not scores:
+        return ["No forecast run has a whole month that has ended yet."]
+    lines = [
+        "Each run's whole, ended months against the actuals, then each scenario's runs pooled: "
+        "WAPE = sum |actual - forecast| / sum |actual|; "
+        "bias = sum (forecast - actual) / sum |actual| (positive: forecast too high).",
+        "",
+    ]
+    for model_runs in (
+        [s for s in scores if s.run.is_commerce],
+        [s for s in scores if not s.run.is_commerce],
+    ):
+        if not model_runs:
+            continue
+        metrics = model_runs[0].metrics
+        lines += [
+            "| Run | Scenario | Assumptions | Months | "
+            + " | ".join(f"{label}: WAPE / bias" for _, label in metrics)
+            + " |",
+            "|---:|---|---|---:|" + "---:|" * len(metrics),
+        ]
+        for score in model_runs:
+            cells = [
+                f"{'n/a' if s.wape is None else f'{s.wape} %'} / {percent(s.bias)}"
+                for s in (score.scores[key] for key, _ in metrics)
+            ]
+            lines.append(
+                f"| {score.run.pk} | {score.run.scenario_name} | {score.run.assumption_set} "
+                f"| {score.scored_months} | " + " | ".join(cells) + " |"
+            )
+        for pooled in by_scenario(model_runs):
+            cells = [
+                f"{'n/a' if s.wape is None else f'{s.wape} %'} / {percent(s.bias)}"
+                for s in (pooled.scores[key] for key, _ in metrics)
+            ]
+            lines.append(
+                f"| all {pooled.runs} | **{pooled.scenario}** | pooled | {pooled.scored_months} | "
+                + " | ".join(cells)
+                + " |"
+            )
+        lines.append("")
     return lines
 
 
@@ -185,15 +282,16 @@ def build_markdown(runs: list[ForecastRun]) -> str:
     primary = next((r for r in runs if r.scenario_name.lower() == "base"), runs[0])
     lines = [f"# Forecast, {timezone.localdate():%Y-%m-%d}", ""]
     sets = sorted({str(run.assumption_set) for run in runs})
-    lines += [f"Assumptions: {', '.join(sets)}. Figures in {settings.REPORTING_CURRENCY}.", ""]
+    lines += [f"Assumptions: {', '.join(sets)}. Money in {settings.REPORTING_CURRENCY}, to the cent.", ""]
     notes = {run.assumption_set.note for run in runs if run.assumption_set.note}
     lines += [f"> {note}" for note in sorted(notes)] + ([""] if notes else [])
-    lines += ["## Month-12 MRR and break-even", "", *_summary_table(runs), ""]
+    lines += [f"## {_headline_label(runs)} and break-even", "", *_summary_table(runs), ""]
     lines += ["Break-even is the first month whose operating profit is zero or more.", ""]
     lines += ["## Unit economics", "", *_unit_economics(runs), ""]
     lines += ["## Margin levers", "", *_margin_levers(primary), ""]
     lines += [f"## Top levers ({primary.scenario_name})", "", *_top_levers(primary), ""]
     lines += [f"## Actual vs forecast ({primary.scenario_name})", "", *_actuals(primary), ""]
+    lines += ["## Forecast accuracy (backtest)", "", *_backtest(), ""]
     lines += ["## What changed since the previous run", ""]
     for run in runs:
         lines.append(f"- **{run.scenario_name}**: " + "; ".join(changes_since(run, previous_run(run))) + ".")
@@ -207,7 +305,9 @@ def figures(runs: list[ForecastRun]) -> dict:
             run.scenario_name: {
                 "run": run.pk,
                 "assumption_set": str(run.assumption_set),
-                "month_12_mrr": str(run.month_12_mrr),
+                "revenue_model": run.revenue_model,
+                "month_12_mrr": None if run.month_12_mrr is None else str(run.month_12_mrr),
+                "month_12_net_sales": None if run.month_12_net_sales is None else str(run.month_12_net_sales),
                 "break_even_month": run.break_even_month,
                 "cash_trough": str(run.cash_trough),
                 "ending_cash": str(run.ending_cash),

@@ -7,8 +7,21 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from finance import engine, levers
-from finance.drivers import NAMES, DriverError, clean_values, month_index, parse_month, plain
+from finance import commerce, engine, levers
+from finance.commerce import COMMERCE_COLUMNS, CommerceDrivers
+from finance.drivers import (
+    BY_NAME,
+    COMMERCE,
+    COMMERCE_NAMES,
+    NAMES,
+    SHARED_NAMES,
+    DriverError,
+    clean_commerce_values,
+    clean_values,
+    month_index,
+    parse_month,
+    plain,
+)
 from finance.engine import MONTH_COLUMNS, Drivers, OneOff
 from finance.models import AssumptionSet, ForecastMonth, ForecastRun, Scenario
 from finance.selectors import latest_forecasts
@@ -53,6 +66,80 @@ def scenario_drivers(
         if month_index(start, month) <= horizon:
             one_offs.append(OneOff(month, Decimal(entry["amount"]), entry.get("label", "")))
     return Drivers(start_month=start, horizon_months=horizon, one_off_costs=tuple(one_offs), **values)
+
+
+def commerce_drivers(
+    assumption_set: AssumptionSet, overrides: dict[str, Decimal], *, label: str = ""
+) -> CommerceDrivers:
+    """The commerce engine's drivers: the set's shared and commerce drivers, the overrides on top."""
+    shared = assumption_set.driver_values() | {k: v for k, v in overrides.items() if k in BY_NAME}
+    own = assumption_set.commerce_values() | {k: v for k, v in overrides.items() if k in COMMERCE_NAMES}
+    try:
+        clean_values({name: shared[name] for name in NAMES})
+        clean_commerce_values(own, required=True)
+    except DriverError as exc:
+        raise ForecastInputError(f"{label or assumption_set}: {exc}") from None
+    start = assumption_set.start_month
+    horizon = int(shared["horizon_months"])
+    one_offs = tuple(
+        OneOff(parse_month(e["month"]), Decimal(e["amount"]), e.get("label", ""))
+        for e in assumption_set.one_off_costs or []
+        if month_index(start, parse_month(e["month"])) <= horizon
+    )
+    values = {name: shared[name] for name in SHARED_NAMES if name != "horizon_months"}
+    return CommerceDrivers(
+        start_month=start,
+        horizon_months=horizon,
+        one_off_costs=one_offs,
+        repeat_curve=tuple(Decimal(v) for v in assumption_set.repeat_curve or []),
+        prior_cohorts=tuple(
+            (parse_month(c["month"]), Decimal(c["customers"])) for c in assumption_set.prior_cohorts or []
+        ),
+        **values,
+        **own,
+    )
+
+
+def commerce_snapshot(drivers: CommerceDrivers, *, step: Decimal) -> dict:
+    snapshot = {
+        "engine_version": commerce.ENGINE_VERSION,
+        "revenue_model": COMMERCE,
+        "start_month": f"{drivers.start_month:%Y-%m}",
+        "lever_step_pct": str(step),
+        "horizon_months": drivers.horizon_months,
+        "repeat_curve": [plain(v) for v in drivers.repeat_curve],
+        "prior_cohorts": [{"month": f"{m:%Y-%m}", "customers": plain(c)} for m, c in drivers.prior_cohorts],
+        "one_off_costs": [
+            {"month": f"{o.month:%Y-%m}", "amount": str(o.amount), "label": o.label}
+            for o in drivers.one_off_costs
+        ],
+    }
+    for name in (*SHARED_NAMES, *COMMERCE_NAMES):
+        if name != "horizon_months":
+            snapshot[name] = text(getattr(drivers, name))
+    return snapshot
+
+
+def commerce_summary_json(summary: commerce.CommerceSummary) -> dict:
+    economics = summary.unit_economics
+    return {
+        "month_12_net_sales": text(summary.month_12_net_sales),
+        "ending_cash": text(summary.ending_cash),
+        "break_even_month": summary.break_even_month,
+        "break_even_period": text(summary.break_even_period),
+        "cash_trough": text(summary.cash_trough),
+        "cash_trough_month": summary.cash_trough_month,
+        "cash_out_month": summary.cash_out_month,
+        "total_net_sales": text(summary.total_net_sales),
+        "total_operating_profit": text(summary.total_operating_profit),
+        "effective_cac": text(economics.effective_cac),
+        "first_order_cm2": text(economics.first_order_cm2),
+        "repeat_order_cm2": text(economics.repeat_order_cm2),
+        "repeat_orders_12": text(economics.repeat_orders_12),
+        "value_12": text(economics.value_12),
+        "ltv_to_cac": text(economics.ltv_to_cac),
+        "cac_payback_months": economics.cac_payback_months,
+    }
 
 
 def inputs_snapshot(drivers: Drivers, *, floor: Decimal, step: Decimal) -> dict:
@@ -140,16 +227,52 @@ def levers_json(effects: list[levers.LeverEffect]) -> list[dict]:
     return sorted(rows, key=lambda row: row["rank_mrr"])
 
 
-def drivers_of(scenario: Scenario) -> Drivers:
-    return scenario_drivers(
-        scenario.assumption_set, scenario.override_values(), label=f"scenario {scenario.name}"
-    )
+def drivers_of(scenario: Scenario) -> Drivers | CommerceDrivers:
+    build = commerce_drivers if scenario.assumption_set.is_commerce else scenario_drivers
+    return build(scenario.assumption_set, scenario.override_values(), label=f"scenario {scenario.name}")
+
+
+def commerce_row(m: commerce.CommerceMonth) -> dict:
+    """A commerce month as ForecastMonth columns: revenue is net sales, gross profit is CM2."""
+    row = {column: getattr(m, column) for column in COMMERCE_COLUMNS if column not in ("net_sales", "cm2")}
+    return row | {"revenue": m.net_sales, "gross_profit": m.cm2}
+
+
+def run_commerce_forecast(scenario: Scenario, drivers: CommerceDrivers, *, produced_by: str) -> ForecastRun:
+    step = lever_step_pct()
+    result = commerce.forecast(drivers)
+    effects = levers.commerce_lever_effects(drivers, step_pct=step)
+    inputs = commerce_snapshot(drivers, step=step)
+    with transaction.atomic():
+        run = ForecastRun.objects.create(
+            scenario=scenario,
+            scenario_name=scenario.name,
+            assumption_set=scenario.assumption_set,
+            overrides=scenario.overrides or {},
+            inputs=inputs,
+            inputs_hash=inputs_hash(inputs),
+            engine_version=commerce.ENGINE_VERSION,
+            revenue_model=COMMERCE,
+            month_12_net_sales=result.summary.month_12_net_sales,
+            break_even_month=result.summary.break_even_month,
+            ending_cash=result.summary.ending_cash,
+            cash_trough=result.summary.cash_trough,
+            summary=commerce_summary_json(result.summary),
+            levers=levers_json(effects),
+            produced_by=produced_by[:100],
+        )
+        ForecastMonth.objects.bulk_create(
+            ForecastMonth(run=run, month=m.month, period=m.period, **commerce_row(m)) for m in result.months
+        )
+    return run
 
 
 def run_forecast(scenario: Scenario, *, produced_by: str, drivers: Drivers | None = None) -> ForecastRun:
     """Project one scenario and save the run with its months (all or nothing)."""
     assumption_set = scenario.assumption_set
     drivers = drivers or drivers_of(scenario)
+    if isinstance(drivers, CommerceDrivers):
+        return run_commerce_forecast(scenario, drivers, produced_by=produced_by)
     floor, step = churn_floor_pct(), lever_step_pct()
     result = engine.forecast(drivers, floor)
     effects = levers.lever_effects(drivers, step_pct=step, churn_floor_pct=floor)

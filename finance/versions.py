@@ -8,7 +8,17 @@ from django.utils import timezone
 from finance.drivers import NAMES
 from finance.models import AssumptionSet, Scenario
 
-VERSIONED_FIELDS = ("start_month", *NAMES, "one_off_costs", "sources", "note")
+VERSIONED_FIELDS = (
+    "revenue_model",
+    "start_month",
+    *NAMES,
+    "commerce",
+    "repeat_curve",
+    "prior_cohorts",
+    "one_off_costs",
+    "sources",
+    "note",
+)
 
 
 @dataclass

@@ -9,8 +9,10 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from finance import exports
-from finance.actuals import METRICS, actual_vs_forecast
+from finance.actuals import actual_vs_forecast, metrics_of
 from finance.admin_views import run_and_tell
+from finance.backtest import backtest_runs, by_scenario
+from finance.drivers import BY_NAME, COMMERCE_BY_NAME, REPEAT_CURVE
 from finance.models import Scenario
 from finance.page import payload
 from finance.report import amount, month_label, number
@@ -47,26 +49,61 @@ def forecast_page(request):
             "run": run,
             "break_even": month_label(run, run.break_even_month),
             "trough_month": month_label(run, run.summary["cash_trough_month"]),
-            "churn_floor": number(run.summary["churn_pct_used"]) if run.summary["churn_floored"] else None,
-            "month_12_mrr": amount(run.month_12_mrr),
+            "churn_floor": number(run.summary["churn_pct_used"])
+            if run.summary.get("churn_floored")
+            else None,
+            "month_12_mrr": amount(run.headline),
         }
         for run in runs
     ]
+    scores = backtest_runs()
+    backtests = [
+        {"model": label, "metrics": group[0].metrics, "scores": group, "scenarios": by_scenario(group)}
+        for label, group in (
+            ("Commerce", [s for s in scores if s.run.is_commerce]),
+            ("Subscription", [s for s in scores if not s.run.is_commerce]),
+        )
+        if group
+    ]
     context = {
         **admin.site.each_context(request),
+        "currency": settings.REPORTING_CURRENCY,
+        "backtests": backtests,
+        "calibration": _calibration(selected) if selected else None,
         "title": "Forecast",
         "reporting_timezone": settings.REPORTING_TIMEZONE,
         "runs": runs,
         "summaries": summaries,
         "selected": selected,
         "actuals": actuals,
-        "metrics": METRICS,
+        "metrics": metrics_of(selected) if selected else (),
         "not_run": [s for s in scenarios if s.pk not in run_ids],
         "has_scenarios": bool(scenarios),
         "can_run": request.user.has_perm("finance.add_forecastrun"),
         "payload": payload(runs, selected, actuals),
     }
     return TemplateResponse(request, "finance/forecast.html", context)
+
+
+def _calibration(run) -> dict | None:
+    """The selected run's set: its model, and for a calibrated set each driver's note."""
+    assumption_set = run.assumption_set
+    labels = {**{n: d.label for n, d in BY_NAME.items()}, **{n: d.label for n, d in COMMERCE_BY_NAME.items()}}
+    labels[REPEAT_CURVE] = "Repeat curve"
+    labels["prior_cohorts"] = "Prior cohorts"
+    calibration = assumption_set.calibration or {}
+    notes = [
+        {"label": labels.get(name, name), "note": note}
+        for name, note in sorted((assumption_set.sources or {}).items())
+        if name in labels and (not run.is_commerce or name not in BY_NAME or name in run.inputs)
+    ]
+    return {
+        "set": assumption_set,
+        "model": assumption_set.get_revenue_model_display(),
+        "window": calibration.get("window"),
+        "kept": calibration.get("kept", []),
+        "notes": notes,
+    }
 
 
 @require_POST

@@ -39,7 +39,7 @@ def test_seeding_again_keeps_the_teams_edits(tmp_path):
     ticket.status, ticket.owner = BacklogTicket.Status.IN_PROGRESS, maya
     ticket.save()
     BacklogTicket.objects.filter(key="retention_campaigns").delete()
-    edited = latest("Demo plan")
+    edited = latest("Subscription example")
     edited.churn_pct = 7
     save_new_version(edited)
     Scenario.objects.filter(name="Optimistic").update(description="Our own words", active=False)
@@ -51,7 +51,7 @@ def test_seeding_again_keeps_the_teams_edits(tmp_path):
     assert (ticket.status, ticket.owner) == ("in_progress", maya)
     assert BacklogTicket.objects.filter(key="retention_campaigns").exists(), "a missing ticket is added"
     assert "backlog: 1 created, 4 already there (kept as they are)" in output
-    newest = latest("Demo plan")
+    newest = latest("Subscription example")
     assert (newest.version, newest.churn_pct) == (2, 7)
     optimistic = Scenario.objects.get(name="Optimistic")
     assert (optimistic.description, optimistic.active) == ("Our own words", False)

@@ -48,7 +48,7 @@ def make_scenario(db):
 
 @pytest.fixture
 def daily_metric(db):
-    def make(day: dt.date, *, net_sales="0", spend="0", new_customers=0, channel=Channel.ALL):
+    def make(day: dt.date, *, net_sales="0", spend="0", new_customers=0, channel=Channel.ALL, **more):
         return DailyMetric.objects.create(
             date=day,
             channel=channel,
@@ -56,6 +56,7 @@ def daily_metric(db):
             net_sales=D(net_sales),
             spend=D(spend),
             new_customers=new_customers,
+            **more,
         )
 
     return make

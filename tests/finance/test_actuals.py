@@ -57,31 +57,42 @@ def test_it_aggregates_in_one_query(daily_metric, django_assert_num_queries):
 
 
 @time_machine.travel(dt.datetime(2026, 3, 15, 12, tzinfo=dt.UTC), tick=False)
-def test_actual_vs_forecast_covers_the_months_that_have_passed(make_set, make_scenario, daily_metric):
+def test_actual_vs_forecast_compares_only_whole_ended_months(make_set, make_scenario, daily_metric):
     run = run_forecast(make_scenario("Base", make_set()), produced_by="tests")
     # Forecast (GROWING): January revenue 5340, ad spend 1000, 15 new customers.
-    daily_metric(dt.date(2026, 1, 5), net_sales="5000", spend="1100", new_customers=12)
-    daily_metric(dt.date(2026, 3, 2), net_sales="999")  # the current month: not yet passed
+    # January has a row every day: 31 x 161.29 = 4999.99 net sales, 31 x 35.48 = 1099.88 spend.
+    for day in range(1, 32):
+        daily_metric(
+            dt.date(2026, 1, day), net_sales="161.29", spend="35.48", new_customers=1 if day <= 12 else 0
+        )
+    daily_metric(dt.date(2026, 2, 5), net_sales="5000")  # one February day only: partial
+    daily_metric(dt.date(2026, 3, 2), net_sales="999")  # the current month: partial
     months = actual_vs_forecast(run)
-    assert [m.period for m in months] == [dt.date(2026, 1, 1), dt.date(2026, 2, 1)]
+    assert [m.period for m in months] == [dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)]
+    assert [m.partial for m in months] == [False, True, True]
     january = months[0]
-    assert (january.days_with_data, january.days_in_month) == (1, 31)
+    assert (january.days_with_data, january.days_in_month) == (31, 31)
     revenue = january.metrics["revenue"]
+    # 4999.99 - 5340 = -340.01; / 5340 = -6.367 % -> -6.4
     assert (revenue.actual, revenue.forecast, revenue.variance, revenue.variance_pct) == (
-        D("5000.00"),
+        D("4999.99"),
         D("5340"),
-        D("-340"),
+        D("-340.01"),
         D("-6.4"),
     )
-    assert january.metrics["ad_spend"].variance == D("100")
+    assert january.metrics["ad_spend"].variance == D("99.88")
     assert january.metrics["new_customers"].variance == D("-3")
     february = months[1]
-    assert february.metrics["revenue"].actual is None
+    # A month with one day of data shows its actual, never a variance (no -100 % or -6 %).
+    assert february.metrics["revenue"].actual == D("5000.00")
     assert february.metrics["revenue"].variance is None
+    assert february.metrics["revenue"].variance_pct is None
+    assert months[2].metrics["revenue"].variance is None
 
 
 @time_machine.travel(dt.datetime(2026, 2, 1, 4, 30, tzinfo=dt.UTC), tick=False)
 def test_a_month_has_passed_only_once_it_has_ended_in_the_reporting_time_zone(make_set, make_scenario):
     # 04:30 UTC on 1 February is still 31 January, 23:30 in Toronto: January has not ended.
     run = run_forecast(make_scenario("Base", make_set()), produced_by="tests")
-    assert actual_vs_forecast(run) == []
+    months = actual_vs_forecast(run)
+    assert [(m.period, m.partial) for m in months] == [(dt.date(2026, 1, 1), True)]

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bizops.core.models import Report
-from finance.demo import FIXTURE, demo_file
-from finance.drivers import NAMES
+from finance.demo import FIXTURE, STORE_FIXTURE, demo_file, store_file
+from finance.drivers import COMMERCE_NAMES, NAMES
 from finance.models import AssumptionSet, ForecastRun, Scenario
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,21 @@ def test_every_demo_figure_has_a_note_saying_it_is_illustrative_and_where_the_re
     assert all(o["label"].startswith("Illustrative") for o in data["one_off_costs"])
 
 
+def test_the_store_plan_notes_every_figure_it_types_and_which_calibration_replaces():
+    data = json.loads(STORE_FIXTURE.read_text())
+    assert data["revenue_model"] == "commerce"
+    entries = {
+        **data["shared_assumptions"],
+        **data["commerce_assumptions"],
+        "repeat_curve": data["repeat_curve"],
+    }
+    assert set(data["commerce_assumptions"]) == set(COMMERCE_NAMES)
+    for name, entry in entries.items():
+        assert entry["notes"], name
+        assert entry["notes"].startswith(("Illustrative", "Not used by the commerce model")), name
+    assert store_file(dt.date(2026, 11, 26))["start_month"] == "2026-09"
+
+
 def test_the_demo_plan_starts_three_months_before_today_with_its_one_offs_moved_along():
     data = demo_file(dt.date(2026, 11, 26))
     assert data["start_month"] == "2026-08"
@@ -64,19 +79,34 @@ def demo_database(settings):
 
 @time_machine.travel(NOW, tick=False)
 @pytest.mark.usefixtures("demo_database")
-def test_seeding_makes_three_scenarios_and_their_first_forecast_once():
+def test_seeding_makes_the_store_plan_the_subscription_example_and_their_first_forecast_once():
     output = run("seed_finance_demo")
-    assert "finance: Demo plan v1 with scenarios Base, Optimistic, Conservative" in output
-    assert "finance: 3 forecast(s) run" in output
-    plan = AssumptionSet.objects.get()
-    assert plan.start_month == dt.date(2026, 8, 1)
-    assert all(plan.sources.get(name) for name in NAMES), "a note for every driver"
-    assert list(Scenario.objects.values_list("name", flat=True)) == ["Base", "Optimistic", "Conservative"]
-    assert ForecastRun.objects.count() == 3
+    # No orders or ad spend in this database: every measurable driver keeps its typed figure and says so.
+    assert "finance: Store plan v2 calibrated from 2026-08-28..2026-11-25; kept as typed" in output
+    assert (
+        "finance: Subscription example v1 with scenarios Subscription example, "
+        "Subscription example: optimistic, Subscription example: conservative" in output
+    )
+    assert "finance: 4 forecast(s) run" in output
+    store = AssumptionSet.objects.get(name="Store plan", version=2)
+    assert (store.revenue_model, store.start_month) == ("commerce", dt.date(2026, 9, 1))
+    assert store.sources["cac"].startswith("Not enough data")
+    assert store.commerce["first_order_aov"] == "75"
+    example = AssumptionSet.objects.get(name="Subscription example")
+    assert (example.revenue_model, example.start_month) == ("subscription", dt.date(2026, 8, 1))
+    assert all(example.sources.get(name) for name in NAMES), "a note for every driver"
+    assert list(Scenario.objects.filter(active=True).values_list("name", flat=True)) == [
+        "Base",
+        "Optimistic",
+        "Conservative",
+        "Subscription example",
+    ]
+    assert set(ForecastRun.objects.values_list("revenue_model", flat=True)) == {"commerce", "subscription"}
     assert "Illustrative demo figures" in Report.objects.get(kind="finance").body
     again = run("seed_finance_demo")
-    assert "finance: Demo plan already there" in again
-    assert (AssumptionSet.objects.count(), ForecastRun.objects.count(), Report.objects.count()) == (1, 3, 1)
+    assert "finance: Store plan already there" in again
+    assert "finance: Subscription example already there" in again
+    assert (AssumptionSet.objects.count(), ForecastRun.objects.count(), Report.objects.count()) == (3, 4, 1)
 
 
 def test_assumptions_export_then_import_round_trips(make_set, make_scenario, tmp_path):
@@ -129,4 +159,12 @@ def test_seeding_keeps_a_scenario_of_the_same_name_as_the_team_left_it(
         "ours",
         {"cac": {"value": "150", "notes": "our figure"}},
     )
-    assert set(Scenario.objects.values_list("name", flat=True)) == {"Base", "Optimistic", "Conservative"}
+    assert set(Scenario.objects.values_list("name", flat=True)) == {
+        "Base",
+        "Store plan: Base",
+        "Optimistic",
+        "Conservative",
+        "Subscription example",
+        "Subscription example: optimistic",
+        "Subscription example: conservative",
+    }

@@ -60,7 +60,8 @@ def test_it_runs_every_active_scenario_and_writes_a_finance_report(scenarios):
     ]:
         assert heading in body
     base = ForecastRun.objects.get(scenario_name="Base")
-    assert f"| Base | Plan v1 | {base.month_12_mrr:,.0f} USD | month 1 (2026-01) |" in body
+    assert f"| Base | Plan v1 | {base.month_12_mrr:,.2f} | month 1 (2026-01) |" in body
+    assert "Money in USD, to the cent." in body
     assert "> Illustrative until Finance enters theirs." in body
     assert "- **Base**: first run of this scenario." in body
     assert report.figures["scenarios"]["Base"]["month_12_mrr"] == str(base.month_12_mrr)
@@ -139,14 +140,23 @@ def test_a_rerun_with_the_same_inputs_says_nothing_changed(scenarios):
 
 @time_machine.travel(NOW, tick=False)
 def test_the_report_shows_actual_vs_forecast_for_passed_months(scenarios, daily_metric):
-    daily_metric(dt.date(2026, 1, 20), net_sales="5000", spend="900", new_customers=14)
+    # January: a row every day, 31 x 161.29 = 4,999.99 net sales, 31 x 29.03 = 899.93 spend, 14 new.
+    for day in range(1, 32):
+        daily_metric(
+            dt.date(2026, 1, day), net_sales="161.29", spend="29.03", new_customers=1 if day <= 14 else 0
+        )
+    daily_metric(dt.date(2026, 2, 20), net_sales="5000")  # February: one day only
     forecast("--scenario", "Base")
     body = Report.objects.get().body
     assert (
-        "| 2026-01 | 5,000 / 5,340 / -340 (-6.4 %) | 900 / 1,000 / -100 (-10.0 %) | 14 / 15 / -1 (-6.7 %) |"
-        in body
+        "| 2026-01 | 31/31 | 4,999.99 / 5,340.00 / -340.01 (-6.4 %) | 899.93 / 1,000.00 / -100.07 (-10.0 %) "
+        "| 14.00 / 15.00 / -1.00 (-6.7 %) |" in body
     )
-    assert "| 2026-02 | no data / 5,702 / n/a |" in body
+    # A month with one day of data is partial: its actual so far, never a variance.
+    assert "| 2026-02 | 1/28 partial | 5,000.00 / 5,702.12 / partial |" in body
+    # The backtest scores January only: WAPE 340.01 / 4,999.99 = 6.8 %, bias +6.8 % (forecast too high).
+    assert "## Forecast accuracy (backtest)" in body
+    assert "| 1 | 6.8 % / +6.8 % | 11.1 % / +11.1 % | 7.1 % / +7.1 % |" in body
 
 
 @time_machine.travel(NOW, tick=False)

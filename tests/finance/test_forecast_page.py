@@ -72,23 +72,35 @@ def test_the_page_passes_the_chart_data_once(client, runs, daily_metric):
     assert levers["mrr"][0]["label"] == "Price / ARPA"
     assert D(levers["mrr"][0]["low"]) < 0 < D(levers["mrr"][0]["high"])
     assert all(isinstance(row["low"], int) for row in levers["break_even"])
-    assert data["actuals"]["labels"] == ["2026-01", "2026-02"]
-    assert data["actuals"]["metrics"]["revenue"]["actual"] == ["5000.00", None]
+    # The current month (March) is shown as partial; so is January, which has one day of data.
+    assert data["actuals"]["labels"] == ["2026-01", "2026-02", "2026-03"]
+    assert data["actuals"]["partial"] == [True, True, True]
+    assert data["actuals"]["metrics"]["revenue"]["actual"] == ["5000.00", None, None]
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_page_shows_actual_forecast_and_variance_per_passed_month(admin_client, runs, daily_metric):
-    daily_metric(dt.date(2026, 1, 12), net_sales="5000", spend="900", new_customers=14)
+def test_the_page_shows_actual_forecast_and_variance_per_whole_ended_month(admin_client, runs, daily_metric):
+    # January has a row every day (31 x 161.29 = 4,999.99); February one day only.
+    for day in range(1, 32):
+        daily_metric(
+            dt.date(2026, 1, day), net_sales="161.29", spend="29.03", new_customers=1 if day <= 14 else 0
+        )
+    daily_metric(dt.date(2026, 2, 3), net_sales="100")
     html = admin_client.get(URL).content.decode()
     table = html.split('id="finance-actuals"')[1].split("</table>")[0]
     january = re.sub(r"\s+", " ", table.split("<td>2026-01</td>")[1].split("</tr>")[0])
+    assert '<td class="num">31/31</td>' in january
     assert (
-        '<td class="num">5000.00</td> <td class="num">5340.00</td> <td class="num negative">-340.00</td>'
-        in january
+        '<span class="finance-actual">4,999.99</span> <span class="help">fc 5,340.00</span> '
+        '<span class="negative">-340.01 (-6.4 %)</span>' in january
     )
-    assert '<td class="num">-6.4 %</td>' in january
-    assert "1/31" in january
-    assert "<td>2026-03</td>" not in table, "the current month has not passed"
+    february = re.sub(r"\s+", " ", table.split("<td>2026-02</td>")[1].split("</tr>")[0])
+    assert '1/28 <span class="help">partial</span>' in february
+    assert "-100" not in february and "%)" not in february, "a partial month shows no variance"
+    assert "<td>2026-03</td>" in table, "the current month is shown, as partial"
+    backtest = html.split('id="finance-backtest"')[1].split("</table>")[0]
+    # January scored: WAPE 340.01 / 4,999.99 = 6.8 %, bias +6.8 %
+    assert '6.8 % <span class="help">bias +6.8 %</span>' in backtest
 
 
 def test_a_scenario_can_be_chosen_for_levers_and_actuals(admin_client, runs):

@@ -4,7 +4,9 @@ from django.core.management.base import CommandError
 
 from bizops.core.imports import ImportRefused, check_size
 from finance.assumptions_json import AssumptionImportError, dumps, export_assumption_set, import_text, plan
-from finance.models import AssumptionSet
+from finance.jobs import run_by_hand
+from finance.models import AssumptionSet, Scenario
+from finance.report import amount, month_label
 from health.runners import JobCommand
 
 
@@ -80,3 +82,18 @@ class Command(JobCommand):
                 f"{verb} {result.assumption_set}; scenarios created: {created}, updated: {updated}"
             )
         )
+        if result.created_version or result.scenarios_created or result.scenarios_updated:
+            # As the admin's save and import do: the scenarios now on the set are run again.
+            self._rerun(Scenario.objects.filter(assumption_set=result.assumption_set))
+
+    def _rerun(self, scenarios):
+        outcome = run_by_hand(scenarios, produced_by="manage.py assumptions import")
+        if outcome.problem:
+            write = self.stderr.write if outcome.refused else self.stdout.write
+            write(outcome.problem)
+        for run in outcome.runs:
+            self.stdout.write(
+                f"ran {run.scenario_name} on {run.assumption_set}: "
+                f"{run.headline_phrase} {amount(run.headline)}, "
+                f"break-even {month_label(run, run.break_even_month)}"
+            )

@@ -10,10 +10,12 @@
     return value === null || value === undefined ? null : Number(value);
   }
 
-  function money(currency) {
-    var format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-    return function (value) { return format.format(value) + " " + currency; };
-  }
+  // Axis ticks in whole units, tooltips to the cent; the currency is in each caption.
+  var TICK = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  var CENTS = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  function tick(value) { return TICK.format(value); }
+  function cents(value) { return CENTS.format(value); }
+  function percent(value) { return value + " %"; }
 
   // Draws a dashed vertical line at each dataset's break-even label.
   var breakEvenLines = {
@@ -79,7 +81,7 @@
       options: {
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
-        scales: { y: { ticks: { callback: format } } },
+        scales: { y: { ticks: { callback: tick } } },
         plugins: {
           breakEvenLines: { marks: marks },
           // The break-even points are explained by the caption; keep the legend to scenarios.
@@ -110,7 +112,7 @@
         indexAxis: "y",
         maintainAspectRatio: false,
         scales: {
-          x: { stacked: true, ticks: { callback: format, precision: whole ? 0 : undefined } },
+          x: { stacked: true, ticks: { callback: whole ? format : tick, precision: whole ? 0 : undefined } },
           y: { stacked: true }
         },
         plugins: { tooltip: { callbacks: { label: function (c) {
@@ -120,10 +122,53 @@
     });
   }
 
+  function curveChart(id, curve) {
+    var canvas = document.getElementById(id);
+    if (!canvas || !curve) { return null; }
+    var datasets = curve.cohorts.map(function (cohort) {
+      return {
+        label: "cohort " + cohort.label,
+        cohort: true,
+        data: cohort.shares.map(num),
+        borderColor: "rgba(120, 120, 120, 0.35)",
+        backgroundColor: "rgba(120, 120, 120, 0.35)",
+        borderWidth: 1,
+        pointRadius: 2,
+        spanGaps: false
+      };
+    });
+    datasets.push({ label: "Measured (pooled)", data: curve.measured.map(num), borderColor: "#2e9e5b", backgroundColor: "#2e9e5b", pointRadius: 4, showLine: false });
+    datasets.push({
+      label: "Curve used (projected from month " + curve.projected_from + ")",
+      data: curve.used.map(num),
+      borderColor: "#417690",
+      backgroundColor: "#417690",
+      borderWidth: 3,
+      pointRadius: 0,
+      segment: { borderDash: function (ctx) { return ctx.p1DataIndex >= curve.projected_from - 1 ? [6, 4] : undefined; } }
+    });
+    return new Chart(canvas, {
+      type: "line",
+      data: { labels: curve.labels, datasets: datasets },
+      options: {
+        maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true, ticks: { callback: percent } } },
+        plugins: {
+          legend: { labels: { filter: function (item, chartData) {
+            return !chartData.datasets[item.datasetIndex].cohort;
+          } } },
+          tooltip: { callbacks: { label: function (c) {
+            return c.dataset.label + ": " + (c.parsed.y === null ? "not observed" : c.parsed.y + " %");
+          } } }
+        }
+      }
+    });
+  }
+
   function actualsChart(id, actuals, format) {
     var canvas = document.getElementById(id);
     if (!canvas || !actuals.labels.length) { return null; }
-    var revenue = actuals.metrics.revenue;
+    var revenue = actuals.metrics[actuals.primary];
     return new Chart(canvas, {
       type: "bar",
       data: {
@@ -133,7 +178,14 @@
           { label: "Forecast", data: revenue.forecast.map(num), type: "line", borderColor: "#d68910", backgroundColor: "#d68910" }
         ]
       },
-      options: { maintainAspectRatio: false, scales: { y: { ticks: { callback: format } } } }
+      options: {
+        maintainAspectRatio: false,
+        scales: { y: { ticks: { callback: tick } } },
+        plugins: { tooltip: { callbacks: { label: function (c) {
+          var partial = actuals.partial[c.dataIndex] && c.dataset.label === "Actual" ? " (partial month)" : "";
+          return c.dataset.label + ": " + (c.parsed.y === null ? "no data" : format(c.parsed.y)) + partial;
+        } } } }
+      }
     });
   }
 
@@ -150,10 +202,11 @@
     // Figures, not a show: draw at once (also what a headless browser test sees).
     Chart.defaults.animation = false;
     var data = JSON.parse(element.textContent);
-    var format = money(data.currency);
+    var format = cents;
     var months = function (value) { return (value > 0 ? "+" : "") + value + " mo"; };
-    lineChart("chart-mrr", data, "mrr", format, false);
+    lineChart("chart-mrr", data, "headline", format, false);
     lineChart("chart-cash", data, "cash", format, true);
+    curveChart("chart-curve", data.curve);
     if (data.levers) {
       tornado("chart-levers-mrr", data.levers.mrr, data.levers.step, format, false);
       tornado("chart-levers-break-even", data.levers.break_even, data.levers.step, months, true);

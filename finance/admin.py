@@ -14,11 +14,20 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from bizops.core.admin_numbers import NumbersAdmin
 from bizops.core.history_admin import HistoryAdmin
 from finance import exports
 from finance.admin_views import AssumptionImportView, export_json_response, run_and_tell
 from finance.drivers import BY_NAME, COMMERCE_BY_NAME, DRIVERS, SHARED_NAMES
-from finance.forms import AssumptionSetForm, ScenarioForm, notes_field, override_field, source_field
+from finance.forms import (
+    OVERRIDABLE,
+    AssumptionSetForm,
+    ScenarioForm,
+    notes_field,
+    override_field,
+    scenario_drivers,
+    source_field,
+)
 from finance.models import AssumptionSet, ForecastRun, Scenario
 from finance.report import amount, month_label, number
 from finance.versions import differences, save_new_version
@@ -65,8 +74,6 @@ class AssumptionSetAdmin(admin.ModelAdmin):
         "start_month",
         "horizon_months",
         "revenue_model",
-        "price",
-        "churn_pct",
         "documented",
         "scenario_count",
         "created_by",
@@ -241,7 +248,8 @@ class ScenarioAdmin(HistoryAdmin):
     actions = ["run_forecast", "duplicate"]
 
     def get_fieldsets(self, request, obj=None):
-        overrides = [(override_field(d.name), notes_field(d.name)) for d in DRIVERS]
+        drivers = scenario_drivers(obj.assumption_set if obj is not None else None)
+        overrides = [(override_field(d.name), notes_field(d.name)) for d in drivers]
         return [
             (None, {"fields": ["name", "description", "assumption_set", "active", "position"]}),
             (
@@ -252,8 +260,9 @@ class ScenarioAdmin(HistoryAdmin):
 
     @admin.display(description="overrides")
     def overridden(self, obj: Scenario) -> str:
+        label = lambda name: OVERRIDABLE[name].label if name in OVERRIDABLE else name  # noqa: E731
         items = (obj.overrides or {}).items()
-        return ", ".join(f"{BY_NAME[n].label} {number(e['value'])}" for n, e in items) or "none"
+        return ", ".join(f"{label(n)} {number(e['value'])}" for n, e in items) or "none"
 
     @admin.display(description="latest run")
     def latest_run(self, obj: Scenario):
@@ -284,7 +293,9 @@ class ScenarioAdmin(HistoryAdmin):
 
 
 @admin.register(ForecastRun)
-class ForecastRunAdmin(admin.ModelAdmin):
+class ForecastRunAdmin(NumbersAdmin, admin.ModelAdmin):
+    number_kinds = {"cash_trough": "money", "ending_cash": "money"}
+
     class Media:
         css = {"all": ["finance/finance.css"]}
 
@@ -294,12 +305,10 @@ class ForecastRunAdmin(admin.ModelAdmin):
         "scenario_name",
         "assumption_set",
         "revenue_model",
-        "month_12_mrr",
-        "month_12_net_sales",
+        "headline",
         "break_even",
         "cash_trough",
         "ending_cash",
-        "produced_by",
     ]
     list_filter = ["scenario_name", "assumption_set__name", "created_at"]
     list_select_related = ["assumption_set"]
@@ -315,6 +324,11 @@ class ForecastRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="month 12")
+    def headline(self, obj: ForecastRun) -> str:
+        """Net sales (commerce) or MRR (subscription) in the 12th month."""
+        return f"{amount(obj.headline)} {'net sales' if obj.is_commerce else 'MRR'}"
 
     @admin.display(description="break-even", ordering="break_even_month")
     def break_even(self, obj: ForecastRun) -> str:

@@ -71,6 +71,11 @@ def fmt(value, places: int = 2) -> str:
     return f"{Decimal(value):,.{places}f}"
 
 
+def trim(value) -> str:
+    """A percentage or count as stated in a note: its digits without padding (100, 1.85, 34.514)."""
+    return f"{Decimal(value).normalize():,f}"
+
+
 def pct(part, whole) -> Decimal:
     return (Decimal(part) / Decimal(whole) * 100).quantize(PCT, rounding=ROUND_HALF_UP)
 
@@ -151,18 +156,19 @@ def calibrate(
     paid = (new * share).quantize(CENT, rounding=ROUND_HALF_UP)
     organic = new - paid
     share_note = (
-        f"{fmt(new, 0)} new customers x {pct(share, 1)} % of {fmt(orders, 0)} orders claimed by the platforms"
+        f"{fmt(new, 0)} new customers x {trim(pct(share, 1))} % of {fmt(orders, 0)} orders"
+        " claimed by the platforms"
     )
     if paid >= 1 and spend > 0:
         cac = (spend / paid).quantize(CENT, rounding=ROUND_HALF_UP)
         result.measure(
             "cac",
             cac,
-            f"CAC {fmt(cac)}: Meta+TikTok spend {fmt(spend)} / {fmt(paid)} paid new customers"
+            f"CAC {fmt(cac)}: Meta+TikTok spend {fmt(spend)} / {trim(paid)} paid new customers"
             f" ({share_note}){days_note}",
         )
     else:
-        result.keep("cac", f"{fmt(paid)} paid new customers for {fmt(spend)} of spend", typed["cac"])
+        result.keep("cac", f"{trim(paid)} paid new customers for {fmt(spend)} of spend", typed["cac"])
     names = {Channel.META: ("cac_meta", "Meta"), Channel.TIKTOK: ("cac_tiktok", "TikTok")}
     for channel, (name, label) in names.items():
         channel_spend = Decimal(channels[channel]["spend"] or 0)
@@ -186,7 +192,7 @@ def calibrate(
         result.measure(
             "meta_spend_share_pct",
             value,
-            f"Meta share {value} %: Meta spend {fmt(meta_spend)} / ad spend {fmt(spend)}",
+            f"Meta share {trim(value)} %: Meta spend {fmt(meta_spend)} / ad spend {fmt(spend)}",
             commerce=True,
         )
     else:
@@ -219,7 +225,7 @@ def calibrate(
             part = Decimal(store[field_name] or 0)
             value = pct(part, gross)
             result.measure(
-                name, value, f"{label} {value} %: {fmt(part)} / gross sales {fmt(gross)}", commerce=True
+                name, value, f"{label} {trim(value)} %: {fmt(part)} / gross sales {fmt(gross)}", commerce=True
             )
     else:
         for name in ("discount_pct", "returns_pct"):
@@ -227,7 +233,7 @@ def calibrate(
     if net > 0 and store["cogs"] is not None:
         cogs = Decimal(store["cogs"])
         value = pct(cogs, net)
-        result.measure("cogs_pct", value, f"COGS {value} %: {fmt(cogs)} / net sales {fmt(net)}")
+        result.measure("cogs_pct", value, f"COGS {trim(value)} %: {fmt(cogs)} / net sales {fmt(net)}")
     else:
         result.keep("cogs_pct", "no net sales", typed["cogs_pct"])
 
@@ -287,7 +293,8 @@ def _trend(result: Calibration, since: dt.date, end: dt.date, typed) -> None:
     result.measure(
         "ad_budget_growth_pct",
         value,
-        f"Spend trend {value} %/month: {last:%Y-%m} {fmt(last_spend)} / {first:%Y-%m} {fmt(first_spend)}"
+        f"Spend trend {trim(value)} %/month: {last:%Y-%m} {fmt(last_spend)}"
+        f" / {first:%Y-%m} {fmt(first_spend)}"
         f" over {len(months) - 1} month(s)",
     )
 

@@ -7,7 +7,10 @@ from django.utils import timezone
 from finance.drivers import (
     BY_NAME,
     COMMERCE,
+    COMMERCE_BY_NAME,
+    COMMERCE_DRIVERS,
     DRIVERS,
+    SHARED_NAMES,
     SUBSCRIPTION,
     DriverError,
     clean_values,
@@ -173,8 +176,25 @@ for _name, _field in _assumption_set_fields().items():
     AssumptionSetForm.declared_fields[_name] = _field
 
 
+def scenario_drivers(assumption_set: AssumptionSet | None) -> tuple:
+    """The drivers a scenario of ``assumption_set`` can override: its revenue model's."""
+    if assumption_set is None:
+        return (*DRIVERS, *COMMERCE_DRIVERS)
+    if assumption_set.is_commerce:
+        return (*(BY_NAME[name] for name in SHARED_NAMES), *COMMERCE_DRIVERS)
+    return DRIVERS
+
+
+OVERRIDABLE = BY_NAME | COMMERCE_BY_NAME
+
+
 class ScenarioForm(forms.ModelForm):
-    """Overrides as one optional field per driver (blank: the set's value) with its note."""
+    """Overrides as one optional field per driver (blank: the set's value) with its note.
+
+    A commerce set's scenario overrides the shared and the commerce drivers, a
+    subscription set's the subscription drivers; an override the form does not
+    show (another model's driver) is kept as it is.
+    """
 
     class Meta:
         model = Scenario
@@ -186,18 +206,26 @@ class ScenarioForm(forms.ModelForm):
         self.fields["assumption_set"].help_text = "The scenario follows this set's newer versions."
         if self.instance.assumption_set_id:
             current = self.instance.assumption_set
-            for driver in DRIVERS:
-                value = plain(getattr(current, driver.name))
+            values = current.driver_values() | (current.commerce_values() if current.is_commerce else {})
+            for driver in scenario_drivers(current):
+                value = plain(values[driver.name])
                 self.fields[override_field(driver.name)].help_text = f"Blank: {value}, from {current}."
         for name, entry in (self.instance.overrides or {}).items():
-            if name in BY_NAME:
+            if name in OVERRIDABLE:
                 self.fields[override_field(name)].initial = entry["value"]
                 self.fields[notes_field(name)].initial = entry.get("notes", "")
 
     def clean(self):
         cleaned = super().clean()
-        overrides, values = {}, {}
-        for driver in DRIVERS:
+        assumption_set = cleaned.get("assumption_set")
+        shown = scenario_drivers(assumption_set)
+        overrides = {
+            name: entry
+            for name, entry in (self.instance.overrides or {}).items()
+            if name not in {driver.name for driver in shown}
+        }
+        values = {}
+        for driver in shown:
             raw = (cleaned.get(override_field(driver.name)) or "").strip()
             if not raw:
                 continue
@@ -212,19 +240,19 @@ class ScenarioForm(forms.ModelForm):
                 continue
             values[driver.name] = value
             overrides[driver.name] = {"value": str(value), "notes": cleaned.get(notes_field(driver.name), "")}
-        assumption_set = cleaned.get("assumption_set")
         if assumption_set and not self.errors:
+            shared = {name: value for name, value in values.items() if name in BY_NAME}
             try:
-                clean_values(assumption_set.driver_values() | values)
+                clean_values(assumption_set.driver_values() | shared)
             except DriverError as exc:
                 for field, message in exc.problems:
-                    target = override_field(field) if field in values else None
+                    target = override_field(field) if field in shared else None
                     self.add_error(target, f"{message} (with {assumption_set}'s other drivers)")
         self.instance.overrides = overrides
         return cleaned
 
 
-for _driver in DRIVERS:
+for _driver in (*DRIVERS, *COMMERCE_DRIVERS):
     # Text, not DecimalField, so a bad value gets the driver's own message.
     _override = forms.CharField(
         required=False,

@@ -42,8 +42,8 @@ def percent(value) -> str:
 
 
 def number(value) -> str:
-    """A driver value without trailing zeros: 10.000 -> 10, 2.500 -> 2.5."""
-    return "n/a" if value is None else plain(value)
+    """A driver value without trailing zeros, thousands separated: 10.000 -> 10, 35261.20 -> 35,261.2."""
+    return "n/a" if value is None else f"{Decimal(plain(value)):,f}"
 
 
 def signed(value) -> str:

@@ -215,7 +215,7 @@ def test_a_run_page_shows_its_monthly_table(admin_client, make_set, make_scenari
     run = run_forecast(make_scenario("Base", make_set()), produced_by="tests")
     html = admin_client.get(reverse("admin:finance_forecastrun_change", args=[run.pk])).content.decode()
     assert html.count('<tr class="finance-break-even">') == 1
-    assert '<td class="num">5340.00</td>' in html
+    assert '<td class="num">5,340.00</td>' in html
     assert "Price / ARPA" in html
     assert "Save" not in re.sub(r"<title>.*?</title>", "", html, flags=re.S).split('id="content-main"')[1]
 
@@ -309,3 +309,36 @@ def test_a_finance_user_can_edit_finance_assumptions(finance_client, make_set):
     response = finance_client.post(reverse("admin:finance_assumptionset_change", args=[plan.pk]), data)
     assert response.status_code == 302
     assert AssumptionSet.objects.get(version=2).price == 55
+
+
+def test_a_commerce_scenario_keeps_and_edits_its_commerce_overrides(admin_client, make_scenario):
+    from tests.finance.test_backtest import commerce_plan
+
+    plan = commerce_plan(make_scenario).assumption_set
+    optimistic = make_scenario(
+        "Optimistic",
+        plan,
+        overrides={
+            "cac_meta": {"value": "41.22", "notes": "-15 % on the calibrated 48.49"},
+            "repeat_aov": {"value": "219.14", "notes": "+5 %"},
+        },
+    )
+    listing = admin_client.get(reverse("admin:finance_scenario_changelist")).content.decode()
+    assert "CAC Meta 41.22, Repeat-order AOV (gross) 219.14" in listing
+
+    page = admin_client.get(reverse("admin:finance_scenario_change", args=[optimistic.pk])).content.decode()
+    assert 'name="override_cac_meta"' in page and 'value="41.22"' in page
+    assert 'name="override_churn_pct"' not in page  # a subscription-only driver is not a commerce lever
+
+    data = {
+        "name": "Optimistic", "description": "", "assumption_set": plan.pk, "active": "on", "position": "1",
+        "override_cac_meta": "41.22", "notes_cac_meta": "-15 % on the calibrated 48.49",
+        "override_repeat_aov": "", "override_first_order_aov": "33", "notes_first_order_aov": "bundles",
+    }  # fmt: skip
+    response = admin_client.post(reverse("admin:finance_scenario_change", args=[optimistic.pk]), data)
+    assert response.status_code == 302, errors_of(response)
+    optimistic.refresh_from_db()
+    assert optimistic.overrides == {
+        "cac_meta": {"value": "41.22", "notes": "-15 % on the calibrated 48.49"},
+        "first_order_aov": {"value": "33", "notes": "bundles"},
+    }

@@ -20,3 +20,7 @@ register_job(
 
 for _source in sources.SOURCES:
     register_job(_source.job, every=_source.every, description=_source.description, grace=_source.grace)
+
+from etl import health_checks  # noqa: E402 - registers etl's sources, checks and promises
+
+health_checks.register_sources()

@@ -17,3 +17,5 @@ register_job(
     description="Conversions from orders, then running experiments' results, hourly at :20.",
     grace=timedelta(hours=1),
 )
+
+from flags import health_checks  # noqa: E402,F401 - registers flags' checks, problem counts and promises

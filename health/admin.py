@@ -1,14 +1,27 @@
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from bizops.core import durations
-from health.models import JobRun
+from bizops.core.boards import Dashboard, register_dashboard
+from health import admin_pages
+from health.models import Flip, JobRun, Monitor
+
+register_dashboard(
+    Dashboard(
+        "System health",
+        "admin:health_overview",
+        "Scores over time, open findings by family, jobs by state, sources by freshness.",
+        "health.view_monitor",
+    )
+)
 
 
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
     list_display = [
-        "job",
+        "job_link",
         "status_badge",
         "started_at",
         "duration_shown",
@@ -30,6 +43,10 @@ class JobRunAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="job", ordering="job")
+    def job_link(self, obj: JobRun) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:health_job", args=[obj.job]), obj.job)
+
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: JobRun) -> str:
         return obj.get_status_display()
@@ -48,3 +65,64 @@ class JobRunAdmin(admin.ModelAdmin):
             return ""
         clipped = obj.error if len(obj.error) <= 120 else obj.error[:119] + "…"
         return format_html('<span class="jobrun-error" title="{}">{}</span>', obj.error, clipped)
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Monitor)
+class MonitorAdmin(ReadOnly):
+    """Jobs and sources with their state; the health overview and job pages hang here."""
+
+    list_display = ["name_link", "kind", "state", "since", "reason"]
+    list_filter = ["kind", "state"]
+    search_fields = ["name", "reason"]
+
+    @admin.display(description="name", ordering="name")
+    def name_link(self, obj: Monitor) -> str:
+        if obj.kind == Monitor.Kind.JOB:
+            return format_html('<a href="{}">{}</a>', reverse("admin:health_job", args=[obj.name]), obj.name)
+        return obj.name
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("overview/", view(self.overview_view), name="health_overview"),
+            path("job/<str:name>/", view(self.job_view), name="health_job"),
+            *super().get_urls(),
+        ]
+
+    def _page(self, request, template: str, title: str, **context):
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            **context,
+        }
+        return TemplateResponse(request, template, context)
+
+    def overview_view(self, request):
+        return self._page(request, "admin/health/overview.html", "System health", page=admin_pages.overview())
+
+    def job_view(self, request, name: str):
+        page = admin_pages.job_page(name)
+        return self._page(request, "admin/health/job.html", f"Job {name}", page=page)
+
+
+@admin.register(Flip)
+class FlipAdmin(ReadOnly):
+    list_display = ["monitor", "at", "old_state", "new_state", "reason"]
+    list_filter = ["new_state", "monitor__kind"]
+    date_hierarchy = "at"

@@ -15,11 +15,12 @@ def prune_job_runs(days: int | None = None) -> dict:
 
 @job_task(name="health.weekly_sweep")
 def weekly_sweep(days: int = 7) -> dict:
-    """Monday morning: sweep the week's job health into a health Report."""
-    from health.sweep import run_sweep, write_report
+    """Monday 07:30 (Toronto): the week's snapshot, the system health report and its tickets."""
+    from health.report import write_snapshot
+    from health.sweep import run_sweep
 
     sweep = run_sweep(days=days)
-    report = write_report(sweep)
+    _, report = write_snapshot(sweep)
     return {"report": report.slug, "score": sweep.score, "errors": len(sweep.errors), "rows_written": 1}
 
 

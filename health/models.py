@@ -161,6 +161,7 @@ class Monitor(models.Model):
     state = models.CharField(max_length=6, choices=State.choices, default=State.NEW)
     since = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=300, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now, help_text="Nothing is expected of it before.")
     checked_at = models.DateTimeField(null=True, blank=True)
 
     objects = MonitorQuerySet.as_manager()

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Min
 from django.utils import timezone
 
 from health import registry, signals_out
-from health.expected import Matched, Schedule, beat_schedules, match_runs, schedule_for
+from health.expected import EARLY, Matched, Schedule, beat_schedules, match_runs, schedule_for
 from health.models import Flip, JobRun, Monitor
 
 State = Monitor.State
@@ -78,16 +78,24 @@ def judge_jobs(
     specs: list[registry.JobSpec] | None = None,
     stuck: dict[str, list[int]] | None = None,
 ) -> list[JobReport]:
-    """Every registered job over ``start``..``now``: three queries whatever the number of runs.
+    """Every registered job over ``start``..``now``: five queries whatever the number of runs.
 
     ``stuck``: runs the sweep just marked abandoned for running past their max runtime.
+    Nothing is expected of a job before it was first watched or first ran, whichever
+    came first (like healthchecks' "new"): an empty database has no missed runs.
     """
     specs = registry.jobs() if specs is None else specs
     names = [s.name for s in specs]
     entries = beat_schedules()
-    last_success = {
-        job: o.last_success for job, o in JobRun.objects.last_outcomes(names).items() if o.last_success
-    }
+    outcomes = JobRun.objects.last_outcomes(names)
+    last_success = {job: o.last_success for job, o in outcomes.items() if o.last_success}
+    first_run = dict(
+        JobRun.objects.for_jobs(names)
+        .values("job")
+        .annotate(first=Min("started_at"))
+        .values_list("job", "first")
+    )
+    first_seen = dict(Monitor.objects.jobs().values_list("name", "first_seen"))
     runs: dict[str, list[tuple]] = {name: [] for name in names}
     rows = (
         JobRun.objects.for_jobs(names)
@@ -106,10 +114,24 @@ def judge_jobs(
         _tally(report, runs[spec.name], now)
         report.stuck += (stuck or {}).get(spec.name, [])
         starts = [r[3] for r in runs[spec.name] if r[2] != JobRun.Status.SKIPPED]
+        floors = [
+            first_seen.get(spec.name),
+            first_run.get(spec.name) and first_run[spec.name] - spec.grace - EARLY,
+        ]
+        floors = [f for f in floors if f is not None]
+        if report.schedule.paused:
+            report.state, report.reason = State.PAUSED, report.schedule.described
+            reports.append(report)
+            continue
+        if not floors:
+            report.state, report.reason = State.NEW, "not run yet and not watched before this sweep"
+            reports.append(report)
+            continue
+        since = max(start, min(floors))
         anchor = report.last_success
-        if anchor is None or anchor >= start:
-            anchor = starts[0] if starts else None  # nothing is expected before the first run
-        report.matched = match_runs(report.schedule, spec.grace, starts, since=start, now=now, anchor=anchor)
+        if anchor is None or anchor >= since:
+            anchor = starts[0] if starts else None  # an interval starts from the first run
+        report.matched = match_runs(report.schedule, spec.grace, starts, since=since, now=now, anchor=anchor)
         report.state, report.reason = _state(report, now)
         reports.append(report)
     return reports
@@ -154,7 +176,7 @@ def _state(report: JobReport, now: datetime) -> tuple[str, str]:
     if judged and judged[-1].outcome == "missed":
         when = timezone.localtime(judged[-1].expected)
         return State.DOWN, f"missed the run expected {when:%Y-%m-%d %H:%M %Z}"
-    if report.schedule.cron is None and not slots and report.last_success is None:
+    if report.schedule.cron is None and not slots and report.last_success is None and report.failed:
         return State.DOWN, "never succeeded"
     if slots and slots[-1].outcome == "pending":
         when = timezone.localtime(slots[-1].expected)
@@ -217,7 +239,9 @@ def _hours(delta: timedelta) -> str:
 def record_states(kind: str, states: dict[str, tuple[str, str]], now: datetime) -> list[Flip]:
     """Store each name's state; a change is a Flip (compare-and-set, so it is recorded once)."""
     existing = {m.name: m for m in Monitor.objects.filter(kind=kind)}
-    missing = [Monitor(kind=kind, name=name, since=now) for name in states if name not in existing]
+    missing = [
+        Monitor(kind=kind, name=name, since=now, first_seen=now) for name in states if name not in existing
+    ]
     if missing:
         Monitor.objects.bulk_create(missing, ignore_conflicts=True)
         existing = {m.name: m for m in Monitor.objects.filter(kind=kind)}
@@ -248,12 +272,3 @@ def record_states(kind: str, states: dict[str, tuple[str, str]], now: datetime) 
         if kind == Monitor.Kind.SOURCE and flip.new_state == State.STALE:
             signals_out.notify("source.stale", {**payload, "at": now.isoformat(), "why": flip.reason})
     return flips
-
-
-def last_flip_times(kind: str) -> dict[str, datetime]:
-    return dict(
-        Flip.objects.filter(monitor__kind=kind)
-        .values("monitor__name")
-        .annotate(at=Max("at"))
-        .values_list("monitor__name", "at")
-    )

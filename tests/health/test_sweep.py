@@ -93,6 +93,8 @@ def test_the_command_exports_the_report_and_fails_in_strict_mode(only_these_jobs
     out = capsys.readouterr().out
     assert "resilience not enough data, entropy delta not enough data, coherence not enough data" in out
     assert len(list((tmp_path / "system").glob("system_health_*.md"))) == 1
+    for hours_ago in (3, 2, 1):
+        run("a.daily", "failed", hours_ago, error="ValueError: x")  # three in a row: down
     with pytest.raises(CommandError, match=r"1 health error\(s\)"):
         call_command("health_sweep", "--strict")
 

@@ -176,8 +176,6 @@ def _state(report: JobReport, now: datetime) -> tuple[str, str]:
     if judged and judged[-1].outcome == "missed":
         when = timezone.localtime(judged[-1].expected)
         return State.DOWN, f"missed the run expected {when:%Y-%m-%d %H:%M %Z}"
-    if report.schedule.cron is None and not slots and report.last_success is None and report.failed:
-        return State.DOWN, "never succeeded"
     if slots and slots[-1].outcome == "pending":
         when = timezone.localtime(slots[-1].expected)
         return State.LATE, f"expected {when:%Y-%m-%d %H:%M %Z}, not started yet (within grace)"
@@ -260,7 +258,12 @@ def record_states(kind: str, states: dict[str, tuple[str, str]], now: datetime) 
     Flip.objects.bulk_create(flips)
     Monitor.objects.filter(kind=kind, name__in=list(states)).update(checked_at=now)
     for flip in flips:
-        payload = {"kind": kind, "name": flip.monitor.name, "from": flip.old_state, "to": flip.new_state}
+        payload = {
+            "kind": str(kind),
+            "name": flip.monitor.name,
+            "from": str(flip.old_state),
+            "to": str(flip.new_state),
+        }
         signals_out.notify(
             "job.flipped" if kind == Monitor.Kind.JOB else "source.flipped",
             {

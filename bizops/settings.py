@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "health",
+    "health_check",
     "bizops.core",
     "etl",
     "finance",

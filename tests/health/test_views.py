@@ -12,6 +12,12 @@ from health import probes
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _eager_mode(settings):
+    """No broker: the Redis and worker checks are skipped here (tests/integration runs them for real)."""
+    settings.REDIS_URL = ""
+
+
 def test_health_answers_ok_with_its_checks(client):
     response = client.get("/health/")
     assert response.status_code == 200
@@ -79,8 +85,7 @@ def test_health_answers_503_when_the_cache_fails(client, settings):
     assert response.json()["checks"]["cache"] == "failing"
 
 
-def test_the_plain_view_names_its_checks_and_skips_the_broker_ones_in_eager_mode(client, settings):
-    settings.REDIS_URL = ""
+def test_the_plain_view_names_its_checks_and_skips_the_broker_ones_in_eager_mode(client):
     body = client.get("/health/").json()
     assert body["checks"] == {
         "database": "ok",

@@ -173,6 +173,8 @@ def _state(report: JobReport, now: datetime) -> tuple[str, str]:
     if report.failures_in_a_row >= spec.failures:
         return State.DOWN, f"{report.failures_in_a_row} failures in a row"
     judged = [s for s in slots if s.outcome != "pending"]
+    if not judged and report.last_success is None and not report.failed and not report.succeeded:
+        return State.NEW, "no run yet and none expected so far"
     if judged and judged[-1].outcome == "missed":
         when = timezone.localtime(judged[-1].expected)
         return State.DOWN, f"missed the run expected {when:%Y-%m-%d %H:%M %Z}"

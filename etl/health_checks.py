@@ -230,3 +230,69 @@ def kpis_computed() -> tuple[int, int]:
     tickets = BacklogTicket.objects.exclude(kpi="").exclude(key__startswith="finding-")
     kpis = list(tickets.values_list("kpi", flat=True))
     return sum(names_a_metric(kpi) for kpi in kpis), len(kpis)
+
+
+@register_check("etl:quota", Family.CONSTRAINTS)
+def quota_pressure() -> list[Finding]:
+    """API quota: pulls that had to wait for a provider's rate limit this week (their ``throttle_waits``).
+
+    The connectors slow down when the usage headers near the limit; each wait is counted
+    on the pull's run. Waits on most pulls mean the quota, not the code, sets the pace.
+    """
+    since = timezone.now() - timedelta(days=7)
+    findings = []
+    for source in sources.SOURCES:
+        waits = [
+            (run.get("throttle_waits") or 0)
+            for run in JobRun.objects.for_job(source.job)
+            .started_since(since)
+            .values_list("detail", flat=True)
+        ]
+        throttled = sum(1 for w in waits if w)
+        if not waits or throttled * 2 < len(waits):
+            continue
+        findings.append(
+            Finding(
+                "etl:quota",
+                Severity.WARNING,
+                f"{source.label}: {throttled:,} of {len(waits):,} pulls this week waited for the rate limit "
+                f"({sum(waits):,} waits)",
+                "pull fewer fields or accounts per night, or ask the provider for a higher tier",
+                family=Family.CONSTRAINTS,
+                key=f"etl:quota:{source.name}",
+                owner=OWNER,
+                reach=throttled,
+                kpi=f"{source.label} pulls waiting for the rate limit",
+                signal_30d="fewer than half the pulls wait",
+            )
+        )
+    return findings
+
+
+@register_check("etl:metrics-behind-data", Family.FEEDBACK)
+def metrics_behind_data() -> list[Finding]:
+    """Data -> metrics -> dashboard: the metrics must reach the newest day every ad source has."""
+    newest = [
+        AdInsightDaily.objects.filter(platform=p).aggregate(d=Max("date"))["d"] for p in ("meta", "tiktok")
+    ]
+    newest = [d for d in newest if d is not None]
+    if not newest:
+        return []
+    loaded = min(newest)
+    computed = DailyMetric.objects.aggregate(d=Max("date"))["d"]
+    if computed is not None and computed >= loaded:
+        return []
+    return [
+        Finding(
+            "etl:metrics-behind-data",
+            Severity.ERROR,
+            f"the daily metrics stop at {computed or 'no day'} while the ad data reaches {loaded}: "
+            "the dashboard shows old numbers",
+            "run manage.py compute_metrics for the missing days and check the nightly pipeline",
+            family=Family.FEEDBACK,
+            owner=OWNER,
+            evidence=(("Daily metrics", reverse("admin:etl_dailymetric_changelist")),),
+            kpi="days between the newest ad data and the newest metrics",
+            signal_30d="0 days behind every morning",
+        )
+    ]

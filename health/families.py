@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from bizops.core import durations
 from bizops.core.models import BacklogTicket
 from health.registry import (
     Family,
@@ -132,7 +131,7 @@ def longest_wait() -> list[Finding]:
         Finding(
             "tickets:waiting",
             Severity.WARNING,
-            f"work waits longest in {label!r}: {len(waits):,} ticket(s), median {durations.human(median)} "
+            f"work waits longest in {label!r}: {len(waits):,} ticket(s), median {median.total_seconds() / 86400:,.1f} days "
             "in that status",
             f"look at what holds tickets in {label!r} (a reviewer, a dependency) and clear the oldest first",
             family=Family.CONSTRAINTS,
@@ -229,5 +228,32 @@ def source_findings(report: SourceReport) -> list[Finding]:
             kpi=f"{spec.label} data age",
             signal_30d=f"{spec.label} fresh every day",
             problem=Problem.SOURCE if report.state == "stale" else Problem.OTHER,
+        )
+    ]
+
+
+@register_check("tickets:findings-left-open", Family.FEEDBACK)
+def findings_left_open() -> list[Finding]:
+    """Finding -> ticket -> closed: tickets the sweep opened that nobody has moved in 30 days."""
+    old = timezone.now() - timedelta(days=30)
+    rows = list(
+        BacklogTicket.objects.filter(OPEN, key__startswith="finding-", created_at__lt=old)
+        .order_by("created_at")
+        .values_list("pk", "title")[:50]
+    )
+    if not rows:
+        return []
+    return [
+        Finding(
+            "tickets:findings-left-open",
+            Severity.WARNING,
+            f"{len(rows):,} ticket(s) opened by the health sweep are still open after 30 days",
+            "fix them or close them with a reason; a finding nobody acts on is noise",
+            family=Family.FEEDBACK,
+            owner=TICKETS_GROUP,
+            evidence=tuple(ticket_link(pk, title) for pk, title in rows[:10]),
+            reach=len(rows),
+            kpi="health tickets open over 30 days",
+            signal_30d="none open over 30 days",
         )
     ]

@@ -131,8 +131,8 @@ def longest_wait() -> list[Finding]:
         Finding(
             "tickets:waiting",
             Severity.WARNING,
-            f"work waits longest in {label!r}: {len(waits):,} ticket(s), median {median.total_seconds() / 86400:,.1f} days "
-            "in that status",
+            f"work waits longest in {label!r}: {len(waits):,} ticket(s), "
+            f"median {median.total_seconds() / 86400:,.1f} days in that status",
             f"look at what holds tickets in {label!r} (a reviewer, a dependency) and clear the oldest first",
             family=Family.CONSTRAINTS,
             key=f"tickets:waiting:{status}",

@@ -253,6 +253,8 @@ FLAGS_LIFETIME_DAYS = {
 }
 FLAGS_STALE_UNIFORM_DAYS = env.int("FLAGS_STALE_UNIFORM_DAYS", default=14)
 FLAGS_STALE_UNUSED_DAYS = env.int("FLAGS_STALE_UNUSED_DAYS", default=30)
+# An experiment running longer than this is past its end (the health audit's feedback loop).
+FLAGS_EXPERIMENT_MAX_DAYS = env.int("FLAGS_EXPERIMENT_MAX_DAYS", default=42)
 FLAGS_LAST_EVALUATED_INTERVAL = env.int("FLAGS_LAST_EVALUATED_INTERVAL", default=300)
 FLAGS_SNAPSHOT_CHECK_INTERVAL = env.float("FLAGS_SNAPSHOT_CHECK_INTERVAL", default=1.0)
 FLAGS_REGEX_MAX_LENGTH = env.int("FLAGS_REGEX_MAX_LENGTH", default=256)

@@ -36,8 +36,7 @@ def _experiment_links(experiments) -> tuple[tuple[str, str], ...]:
 
 
 def _overdue_experiments():
-    days = getattr(settings, "FLAGS_EXPERIMENT_MAX_DAYS", 42)
-    past_end = Q(started_at__lt=timezone.now() - timedelta(days=days))
+    past_end = Q(started_at__lt=timezone.now() - timedelta(days=settings.FLAGS_EXPERIMENT_MAX_DAYS))
     return Experiment.objects.filter(status=RUNNING).filter(past_end | Q(analysis__srm_flagged=True))
 
 

@@ -14,7 +14,6 @@ register_job(
 
 register_job(
     "etl.nightly_pipeline",
-    every=timedelta(days=1),
     description="Starts the pulls side by side, then the metrics once all have ended; nightly 01:10.",
 )
 

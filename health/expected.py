@@ -32,9 +32,13 @@ class Schedule:
     """How a job is expected: a Celery crontab, or an interval; ``paused`` when beat's entry is off."""
 
     cron: crontab | None
-    every: timedelta
+    every: timedelta | None
     described: str
     paused: bool = False
+
+    @property
+    def expects(self) -> bool:
+        return not self.paused and (self.cron is not None or self.every is not None)
 
     def next_after(self, moment: datetime) -> datetime:
         """The first expected time after ``moment`` (UTC), as beat computes it."""
@@ -68,6 +72,8 @@ def schedule_for(spec: JobSpec, entries: list[PeriodicTask] | None) -> Schedule:
             return Schedule(c.schedule, spec.every, f"crontab {text} ({c.timezone})")
         interval = entry.interval.schedule.run_every
         return Schedule(None, interval, f"beat interval {entry.interval}")
+    if spec.every is None:
+        return Schedule(None, None, "none (no beat entry, no every=)")
     return Schedule(None, spec.every, "registry (no beat entry)")
 
 
@@ -111,7 +117,7 @@ def match_runs(
     nothing expected.
     """
     matched = Matched()
-    if schedule.paused or (schedule.cron is None and anchor is None):
+    if not schedule.expects or (schedule.cron is None and anchor is None):
         return matched
     cursor = since if schedule.cron is not None else (anchor or since)
     expected = schedule.next_after(cursor)

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from health import families, locks, registry, scores
-from health.abandoned import abandon, mark_abandoned
+from health import families, registry, scores
+from health.abandoned import abandon_stuck, mark_abandoned
 from health.jobs import current_run
-from health.models import HealthSnapshot, JobRun, Monitor
+from health.models import HealthSnapshot, Monitor
 from health.registry import Family, Finding, Severity
 from health.watch import JobReport, SourceReport, judge_jobs, judge_sources, record_states
 
@@ -58,24 +58,6 @@ class Sweep:
 
     def sources_by_state(self) -> dict[str, int]:
         return dict(Counter(source.state for source in self.sources))
-
-
-def abandon_stuck(now: datetime) -> dict[str, list[int]]:
-    """Runs still "running" past their job's max runtime: marked abandoned, their lock released.
-
-    A run that old cannot be making progress (the task's hard time limit would have
-    ended it), so whoever still holds the job's lock is that run's process.
-    """
-    limits = {s.name: s.max_runtime for s in registry.jobs()}
-    default = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    stuck: dict[str, list[int]] = {}
-    for job in sorted(set(JobRun.objects.running().values_list("job", flat=True))):
-        runs = JobRun.objects.running().for_job(job).started_before(now - (limits.get(job) or default))
-        pks = list(runs.values_list("pk", flat=True))
-        if pks and abandon(JobRun.objects.filter(pk__in=pks)):
-            locks.force_release(job)
-            stuck[job] = pks
-    return stuck
 
 
 def run_sweep(days: int = 7) -> Sweep:

@@ -1,6 +1,7 @@
 from django.conf import settings
+from django.utils import timezone
 
-from health.abandoned import mark_abandoned
+from health.abandoned import abandon_stuck, mark_abandoned
 from health.models import JobRun
 from health.runners import job_task
 
@@ -26,6 +27,8 @@ def weekly_sweep(days: int = 7) -> dict:
 
 @job_task(name="health.mark_abandoned")
 def mark_abandoned_runs() -> dict:
-    """Every 10 minutes: mark abandoned the runs still "running" whose job's lock is free."""
+    """Every 10 minutes: mark abandoned the runs still "running" whose job's lock is free,
+    and those stuck past their job's max runtime (releasing their lock)."""
     marked = mark_abandoned()
-    return {"abandoned": marked, "rows_written": marked}
+    stuck = sum(len(pks) for pks in abandon_stuck(timezone.now()).values())
+    return {"abandoned": marked, "stuck": stuck, "rows_written": marked + stuck}

@@ -104,9 +104,7 @@ def test_the_status_where_work_waits_longest_is_a_constraint():
     BacklogTicketFactory(key="fresh", status="ready")
     (finding,) = families.longest_wait()
     assert finding.family == "constraints"
-    assert (
-        finding.message == "work waits longest in 'Blocked': 1 ticket(s), median 12.0 days in that status"
-    )
+    assert finding.message == "work waits longest in 'Blocked': 1 ticket(s), median 12.0 days in that status"
     assert waiting.status == "blocked"
 
 

@@ -10,6 +10,7 @@ finds it. A finding still found but out of the top keeps its open ticket.
 
 import hashlib
 from dataclasses import asdict
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -274,8 +275,6 @@ def _finding_line(f: Finding) -> str:
 
 
 def _secs(value: float | None) -> str:
-    from datetime import timedelta
-
     return "-" if value is None else durations.human(timedelta(seconds=value))
 
 

@@ -8,7 +8,7 @@ Job and source rules are in ``health.watch``, the scores' formulas in
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -100,8 +100,6 @@ def run_sweep(days: int = 7) -> Sweep:
 
 
 def _in_family(finding: Finding, family: Family) -> Finding:
-    from dataclasses import replace
-
     return replace(finding, family=family)
 
 

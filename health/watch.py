@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -236,8 +237,13 @@ def _hours(delta: timedelta) -> str:
     return f"{hours:,.1f} h" if hours < 48 else f"{hours / 24:,.1f} days"
 
 
+@transaction.atomic
 def record_states(kind: str, states: dict[str, tuple[str, str]], now: datetime) -> list[Flip]:
-    """Store each name's state; a change is a Flip (compare-and-set, so it is recorded once)."""
+    """Store each name's state; a change is a Flip (compare-and-set, so it is recorded once).
+
+    One transaction: a state never changes without its flip, and the seam is told
+    inside it (so an event written there commits or rolls back with the flip).
+    """
     existing = {m.name: m for m in Monitor.objects.filter(kind=kind)}
     missing = [
         Monitor(kind=kind, name=name, since=now, first_seen=now) for name in states if name not in existing

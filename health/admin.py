@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from bizops.core import durations
 from bizops.core.boards import Dashboard, register_dashboard
 from health import admin_pages
-from health.models import Flip, JobRun, Monitor
+from health.models import Flip, HealthSnapshot, JobRun, Monitor
 
 register_dashboard(
     Dashboard(
@@ -126,3 +126,40 @@ class FlipAdmin(ReadOnly):
     list_display = ["monitor", "at", "old_state", "new_state", "reason"]
     list_filter = ["new_state", "monitor__kind"]
     date_hierarchy = "at"
+
+
+@admin.register(HealthSnapshot)
+class HealthSnapshotAdmin(ReadOnly):
+    """Each sweep's scores and findings, as the weekly report was written from them."""
+
+    list_display = [
+        "taken_at",
+        "resilience",
+        "entropy",
+        "coherence",
+        "open_findings",
+        "tickets_closed",
+        "report_slug",
+    ]
+    date_hierarchy = "taken_at"
+
+    def _score(self, obj: HealthSnapshot, key: str) -> str:
+        value = obj.scores.get(key, {}).get("value")
+        return "not enough data" if value is None else f"{value:,.1f}"
+
+    @admin.display(description="resilience index")
+    def resilience(self, obj: HealthSnapshot) -> str:
+        return self._score(obj, "resilience")
+
+    @admin.display(description="entropy delta")
+    def entropy(self, obj: HealthSnapshot) -> str:
+        value = obj.scores.get("entropy", {}).get("value")
+        return "not enough data" if value is None else f"{value:+,.0f}"
+
+    @admin.display(description="coherence")
+    def coherence(self, obj: HealthSnapshot) -> str:
+        return self._score(obj, "coherence")
+
+    @admin.display(description="open findings")
+    def open_findings(self, obj: HealthSnapshot) -> str:
+        return f"{len(obj.findings):,}"

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bizops.core import durations
+from bizops.core.models import Report
 from health import registry
 from health.models import Flip, HealthSnapshot, JobRun, Monitor
 from health.scores import NOT_ENOUGH_DATA
@@ -86,6 +87,9 @@ def job_page(name: str) -> dict:
 def overview() -> dict:
     snapshots = list(HealthSnapshot.objects.order_by("-taken_at")[:SNAPSHOTS])[::-1]
     latest = snapshots[-1] if snapshots else None
+    report = (
+        Report.objects.filter(kind=Report.Kind.SYSTEM, slug=latest.report_slug).first() if latest else None
+    )
     findings: dict[str, list[dict]] = {family.label: [] for family in registry.Family}
     for row in latest.findings if latest else []:
         findings[registry.Family(row["family"]).label].append(row)
@@ -103,6 +107,7 @@ def overview() -> dict:
             scores.append({"label": label, "value": score.get("value"), "formula": score.get("formula", "")})
     return {
         "latest": latest,
+        "report_url": reverse("admin:bizops_report_change", args=[report.pk]) if report else "",
         "scores": scores,
         "findings": findings,
         "jobs": jobs,

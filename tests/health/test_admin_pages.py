@@ -67,3 +67,13 @@ def test_the_pages_need_the_health_view_permission(client, only_these_jobs):
     user = UserFactory(username="nobody", is_staff=True)
     client.force_login(user)
     assert client.get(reverse("admin:health_overview")).status_code == 403
+
+
+def test_the_snapshots_list_shows_each_sweeps_scores(admin_client, only_these_jobs):
+    only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1)))
+    runs()
+    write_snapshot(run_sweep())
+    page = admin_client.get(reverse("admin:health_healthsnapshot_changelist")).content.decode()
+    assert "not enough data" in page  # entropy: no week before
+    overview = admin_client.get(reverse("admin:health_overview")).content.decode()
+    assert "/admin/bizops/report/" in overview

@@ -104,7 +104,15 @@ def overview() -> dict:
             ("coherence", "Coherence"),
         ):
             score = latest.scores.get(key, {})
-            scores.append({"label": label, "value": score.get("value"), "formula": score.get("formula", "")})
+            value = score.get("value")
+            shown = (
+                NOT_ENOUGH_DATA
+                if value is None
+                else f"{value:+,.0f}"
+                if key == "entropy"
+                else f"{value:,.1f}"
+            )
+            scores.append({"label": label, "shown": shown, "formula": score.get("formula", "")})
     return {
         "latest": latest,
         "report_url": reverse("admin:bizops_report_change", args=[report.pk]) if report else "",

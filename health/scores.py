@@ -8,7 +8,7 @@ Resilience index (0-100), for a week:
     components (each 0..1, None without data):
       success   = succeeded runs / (succeeded + failed + abandoned runs)
       on_time   = expected runs started within grace / expected runs due
-      freshness = (fresh sources + 0.5 x late sources) / sources
+      freshness = (fresh sources + 0.5 x late sources) / sources with any data
       recovery  = max(0, 1 - MTTR / HEALTH_MTTR_TARGET_HOURS), MTTR = mean time to recovery
                   (first failed run after a success -> end of the next successful run)
       missed    = 1 - missed runs / expected runs due
@@ -19,7 +19,7 @@ Entropy delta, this week against last:
 
     delta = sum(open problems now) - sum(open problems at the previous snapshot)
     open problems = failing or late jobs + stale sources + stale flags + overdue P0/P1
-    tickets + experiments past their end or with SRM + findings left open since last week.
+    tickets + experiments past their end or with SRM + other findings left open since last week.
     Positive means the system is degrading; None without a previous snapshot.
 
 Coherence score (0-100):

@@ -18,7 +18,7 @@ from health import families, registry, scores
 from health.abandoned import abandon_stuck, mark_abandoned
 from health.jobs import current_run
 from health.models import HealthSnapshot, Monitor
-from health.registry import Family, Finding, Severity
+from health.registry import Family, Finding, Problem, Severity
 from health.watch import JobReport, SourceReport, judge_jobs, judge_sources, record_states
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,11 @@ def _problems(sweep: Sweep, previous: HealthSnapshot | None) -> dict[str, int]:
     }
     for name, fn in registry.problem_counts().items():
         counts[name] = fn()
-    counts["findings left open"] = sum(f.ident in before for f in sweep.findings)
+    # Jobs, sources, flags, tickets and experiments are counted above by kind: only the
+    # other findings count here, so no problem is counted twice.
+    counts["findings left open"] = sum(
+        f.ident in before for f in sweep.findings if f.problem == Problem.OTHER
+    )
     return counts
 
 
@@ -125,7 +129,8 @@ def _resilience(sweep: Sweep) -> scores.Score:
         missed=sum(j.matched.count("missed") for j in sweep.jobs),
         fresh=sum(s.state == "fresh" for s in sweep.sources),
         late_sources=sum(s.state == "late" for s in sweep.sources),
-        sources=len(sweep.sources),
+        # A source with no data yet has nothing to be fresh about: "no data", not 0 (its finding stays).
+        sources=sum(s.newest is not None for s in sweep.sources),
         mttr=scores.mean_time_to_recovery(recoveries),
         mttr_target=timedelta(hours=settings.HEALTH_MTTR_TARGET_HOURS),
         weights=settings.HEALTH_RESILIENCE_WEIGHTS,

@@ -194,7 +194,7 @@ def render(sweep: Sweep, history: list[HealthSnapshot], tickets: dict, closed_si
         f"Weights (HEALTH_RESILIENCE_WEIGHTS): {weights}. Components: {parts}. "
         "Success = succeeded / (succeeded + failed + abandoned runs); "
         "on time = expected runs started within grace / expected runs due; "
-        "freshness = (fresh + 0.5 x late sources) / sources; "
+        "freshness = (fresh + 0.5 x late sources) / sources with data; "
         f"recovery = max(0, 1 - MTTR / {settings.HEALTH_MTTR_TARGET_HOURS:g} h); "
         "missed = 1 - missed / expected.",
         "",

@@ -190,7 +190,7 @@ def render(sweep: Sweep, history: list[HealthSnapshot], tickets: dict, closed_si
     parts = ", ".join(f"{k} {_pct(v)}" for k, v in sweep.resilience.components.items())
     lines += [
         "",
-        f"**Resilience index** = {scores.RESILIENCE_FORMULA}. "
+        f"**Resilience index**: index = {scores.RESILIENCE_FORMULA}. "
         f"Weights (HEALTH_RESILIENCE_WEIGHTS): {weights}. Components: {parts}. "
         "Success = succeeded / (succeeded + failed + abandoned runs); "
         "on time = expected runs started within grace / expected runs due; "
@@ -198,11 +198,11 @@ def render(sweep: Sweep, history: list[HealthSnapshot], tickets: dict, closed_si
         f"recovery = max(0, 1 - MTTR / {settings.HEALTH_MTTR_TARGET_HOURS:g} h); "
         "missed = 1 - missed / expected.",
         "",
-        f"**Entropy delta** = {scores.ENTROPY_FORMULA} (positive: degrading). Open problems now: "
+        f"**Entropy delta**: {scores.ENTROPY_FORMULA} (positive: degrading). Open problems now: "
         + (", ".join(f"{k} {v:,}" for k, v in sweep.problems.items()) or "none")
         + ".",
         "",
-        f"**Coherence score** = {scores.COHERENCE_FORMULA}. Promises: "
+        f"**Coherence score**: coherence = {scores.COHERENCE_FORMULA}. Promises: "
         + (", ".join(f"{k} {kept:,}/{total:,}" for k, (kept, total) in sweep.promises.items()) or "none")
         + ".",
         "",

@@ -122,3 +122,24 @@ def test_the_command_refuses_a_window_out_of_bounds_without_recording_a_run(days
         call_command("health_sweep", "--days", days)
     assert str(caught.value) == message
     assert not JobRun.objects.filter(job="health.weekly_sweep").exists()
+
+
+def test_the_report_prints_each_formula_and_the_weights_beside_the_score(only_these_jobs, settings):
+    settings.HEALTH_RESILIENCE_WEIGHTS = {
+        "success": 50,
+        "on_time": 10,
+        "freshness": 10,
+        "recovery": 20,
+        "missed": 10,
+    }
+    only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1)))
+    run("a.daily", "succeeded", 1)
+    _, report = write_snapshot(run_sweep())
+    assert (
+        "Weights (HEALTH_RESILIENCE_WEIGHTS): success 50, on_time 10, freshness 10, recovery 20, missed 10"
+        in (report.body)
+    )
+    assert "index = 100 x sum(w x component) / sum(w) over components with data" in report.body
+    assert "entropy delta = open problems this week - open problems last week" in report.body
+    assert "coherence = 100 x promises kept / promises checked" in report.body
+    assert report.figures["scores"]["resilience"]["weights"]["success"] == 50

@@ -23,7 +23,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from health import registry, signals_out
@@ -79,7 +78,7 @@ def judge_jobs(
     specs: list[registry.JobSpec] | None = None,
     stuck: dict[str, list[int]] | None = None,
 ) -> list[JobReport]:
-    """Every registered job over ``start``..``now``: five queries whatever the number of runs.
+    """Every registered job over ``start``..``now``: four queries whatever the number of runs.
 
     ``stuck``: runs the sweep just marked abandoned for running past their max runtime.
     Nothing is expected of a job before it was first watched or first ran, whichever
@@ -90,12 +89,6 @@ def judge_jobs(
     entries = beat_schedules()
     outcomes = JobRun.objects.last_outcomes(names)
     last_success = {job: o.last_success for job, o in outcomes.items() if o.last_success}
-    first_run = dict(
-        JobRun.objects.for_jobs(names)
-        .values("job")
-        .annotate(first=Min("started_at"))
-        .values_list("job", "first")
-    )
     first_seen = dict(Monitor.objects.jobs().values_list("name", "first_seen"))
     runs: dict[str, list[tuple]] = {name: [] for name in names}
     rows = (
@@ -115,10 +108,11 @@ def judge_jobs(
         _tally(report, runs[spec.name], now)
         report.stuck += (stuck or {}).get(spec.name, [])
         starts = [r[3] for r in runs[spec.name] if r[2] != JobRun.Status.SKIPPED]
-        floors = [
-            first_seen.get(spec.name),
-            first_run.get(spec.name) and first_run[spec.name] - spec.grace - EARLY,
-        ]
+        # Evidence the job existed: when it was first watched, its window's first run, its last
+        # outcomes (no scan of the whole history for a first-ever run).
+        outcome = outcomes.get(spec.name)
+        ran = [r[3] for r in runs[spec.name][:1]] + [t for t in (outcome or ()) if t is not None]
+        floors = [first_seen.get(spec.name)] + [t - spec.grace - EARLY for t in ran]
         floors = [f for f in floors if f is not None]
         if report.schedule.paused:
             report.state, report.reason = State.PAUSED, report.schedule.described

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "health",
+    "health_check",
     "bizops.core",
     "etl",
     "finance",
@@ -134,6 +135,24 @@ JOB_LOCK_TTL = env.int("JOB_LOCK_TTL", default=60)
 JOB_LOCK_HEARTBEAT = env.int("JOB_LOCK_HEARTBEAT", default=20)
 # How long job run history is kept (days) by the nightly prune.
 JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=180)
+
+# --- The health audit (README, "Health") ---
+# Weights of the resilience index's components (printed beside the score).
+HEALTH_RESILIENCE_WEIGHTS = {
+    "success": env.float("HEALTH_WEIGHT_SUCCESS", default=30.0),
+    "on_time": env.float("HEALTH_WEIGHT_ON_TIME", default=20.0),
+    "freshness": env.float("HEALTH_WEIGHT_FRESHNESS", default=20.0),
+    "recovery": env.float("HEALTH_WEIGHT_RECOVERY", default=15.0),
+    "missed": env.float("HEALTH_WEIGHT_MISSED", default=15.0),
+}
+# A mean time to recovery of this many hours scores 0 in the index (0 h scores 1).
+HEALTH_MTTR_TARGET_HOURS = env.float("HEALTH_MTTR_TARGET_HOURS", default=24.0)
+# /health/detail/ for machines: "Authorization: Bearer <HEALTH_TOKEN>" (staff may log in instead).
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+# Beat's heartbeat: the newest beat entry's last run must be this recent (seconds).
+HEALTH_BEAT_MAX_SILENCE = env.int("HEALTH_BEAT_MAX_SILENCE", default=30 * 60)
+# How many fixes the weekly report ranks and turns into backlog tickets.
+HEALTH_TOP_FIXES = env.int("HEALTH_TOP_FIXES", default=10)
 
 # --- Auth, static files, security ---
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,6 +253,8 @@ FLAGS_LIFETIME_DAYS = {
 }
 FLAGS_STALE_UNIFORM_DAYS = env.int("FLAGS_STALE_UNIFORM_DAYS", default=14)
 FLAGS_STALE_UNUSED_DAYS = env.int("FLAGS_STALE_UNUSED_DAYS", default=30)
+# An experiment running longer than this is past its end (the health audit's feedback loop).
+FLAGS_EXPERIMENT_MAX_DAYS = env.int("FLAGS_EXPERIMENT_MAX_DAYS", default=42)
 FLAGS_LAST_EVALUATED_INTERVAL = env.int("FLAGS_LAST_EVALUATED_INTERVAL", default=300)
 FLAGS_SNAPSHOT_CHECK_INTERVAL = env.float("FLAGS_SNAPSHOT_CHECK_INTERVAL", default=1.0)
 FLAGS_REGEX_MAX_LENGTH = env.int("FLAGS_REGEX_MAX_LENGTH", default=256)

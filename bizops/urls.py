@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from bizops.dashboards import views as dashboards
-from health.views import health
+from health.views import health, health_detail
 
 
 class FaviconView(RedirectView):
@@ -33,5 +33,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("health/detail/", health_detail, name="health_detail"),
     path("flags/", include("flags.urls")),
 ]

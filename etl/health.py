@@ -14,9 +14,12 @@ register_job(
 
 register_job(
     "etl.nightly_pipeline",
-    every=timedelta(days=1),
     description="Starts the pulls side by side, then the metrics once all have ended; nightly 01:10.",
 )
 
 for _source in sources.SOURCES:
     register_job(_source.job, every=_source.every, description=_source.description, grace=_source.grace)
+
+from etl import health_checks  # noqa: E402 - registers etl's sources, checks and promises
+
+health_checks.register_sources()

@@ -104,12 +104,17 @@ def track_job(
         with _recorded(job, trigger, task_id, locked=False) as handle:
             yield handle
         return
-    deadline = time.monotonic() + wait
+    started_waiting = time.monotonic()
+    deadline = started_waiting + wait
     while True:
         with job_lock(job, lock_ttl) as acquired:
             if acquired:
                 abandon_runs_of(job, before=timezone.now())
                 with _recorded(job, trigger, task_id) as handle:
+                    waited = time.monotonic() - started_waiting
+                    if waited >= LOCK_POLL_SECONDS:
+                        # Another run held the lock: this one started late (multi-job coordination).
+                        handle.note(waited_for_lock_seconds=round(waited, 1))
                     yield handle
                 return
         remaining = deadline - time.monotonic()

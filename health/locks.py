@@ -80,6 +80,21 @@ def is_held(name: str) -> bool:
     return cache.get(_key(name)) is not None
 
 
+def force_release(name: str) -> bool:
+    """Free ``name``'s lock whoever holds it: only for a holder known to be dead or stuck.
+
+    The sweep calls it for a run still "running" past its job's max runtime. On
+    PostgreSQL an advisory lock belongs to its session and is freed when that
+    session ends; another session cannot free it, so this returns False there.
+    """
+    backend = _backend()
+    if backend == "redis":
+        return bool(_redis_client().delete(_key(name)))
+    if backend == "cache":
+        return bool(cache.delete(_key(name)))
+    return False
+
+
 class Heartbeat:
     """A daemon thread calling ``renew`` every ``interval`` seconds until stopped or lost.
 

@@ -126,3 +126,88 @@ class JobRun(models.Model):
         JobRun.objects.filter(pk=self.pk).update(detail=self.detail)
         self.refresh_from_db(fields=["status", "error", "finished_at", "duration"])
         return False
+
+
+class MonitorQuerySet(models.QuerySet):
+    def jobs(self) -> "MonitorQuerySet":
+        return self.filter(kind=Monitor.Kind.JOB)
+
+    def sources(self) -> "MonitorQuerySet":
+        return self.filter(kind=Monitor.Kind.SOURCE)
+
+
+class Monitor(models.Model):
+    """The last known state of one watched job or data source, as the sweep left it.
+
+    Written only by the sweep (``health.watch``) with compare-and-set, so two
+    sweeps at once never record the same flip twice.
+    """
+
+    class Kind(models.TextChoices):
+        JOB = "job"
+        SOURCE = "source"
+
+    class State(models.TextChoices):
+        NEW = "new", "New (not judged yet)"
+        UP = "up", "Up"
+        LATE = "late", "Late"
+        DOWN = "down", "Down"
+        PAUSED = "paused", "Paused"
+        FRESH = "fresh", "Fresh"
+        STALE = "stale", "Stale"
+
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    state = models.CharField(max_length=6, choices=State.choices, default=State.NEW)
+    since = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now, help_text="Nothing is expected of it before.")
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MonitorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="monitor_kind_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}: {self.state}"
+
+
+class Flip(models.Model):
+    """A watched job or source changed state: when, from what, to what, and why."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="flips")
+    at = models.DateTimeField(default=timezone.now)
+    old_state = models.CharField(max_length=6, choices=Monitor.State.choices)
+    new_state = models.CharField(max_length=6, choices=Monitor.State.choices)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["monitor", "-at"], name="flip_monitor_at")]
+
+    def __str__(self) -> str:
+        return f"{self.monitor.name}: {self.old_state} -> {self.new_state}"
+
+
+class HealthSnapshot(models.Model):
+    """One sweep's scores and findings, kept so the report can show trends."""
+
+    taken_at = models.DateTimeField(default=timezone.now)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    scores = models.JSONField(default=dict, help_text="Each score: value (or null), formula, components.")
+    problems = models.JSONField(default=dict, help_text="Open problems by kind (entropy delta).")
+    findings = models.JSONField(default=list, help_text="The findings, as stored for the report.")
+    jobs_by_state = models.JSONField(default=dict)
+    sources_by_state = models.JSONField(default=dict)
+    tickets_closed = models.PositiveIntegerField(default=0)
+    report_slug = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        get_latest_by = "taken_at"
+
+    def __str__(self) -> str:
+        return f"health snapshot {timezone.localtime(self.taken_at):%Y-%m-%d %H:%M}"

@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from health import registry
+from health import locks, registry
+from health.expected import beat_schedules, schedule_for
 from health.locks import job_lock
 from health.models import JobRun
 from health.tasks import mark_abandoned_runs
@@ -38,6 +40,26 @@ def test_its_beat_entry_runs_every_ten_minutes_in_toronto_with_an_expiry():
     assert task.enabled
 
 
-def test_health_watches_it_as_a_ten_minute_job():
+def test_health_expects_it_on_its_beat_entry_not_a_second_copy_of_the_schedule():
     spec = {s.name: s for s in registry.jobs()}["health.mark_abandoned"]
-    assert spec.every == timedelta(minutes=10)
+    assert spec.every is None
+    schedule = schedule_for(spec, beat_schedules()[spec.name])
+    assert schedule.described == "crontab */10 * * * * (America/Toronto)"
+
+
+def test_the_task_abandons_a_run_stuck_past_its_max_runtime_and_frees_its_lock(settings, monkeypatch):
+    stuck = JobRunFactory(
+        job="tests.hung",
+        status="running",
+        started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60),
+    )
+    # A lock another process can free (Redis in production; the cache here). A PostgreSQL
+    # advisory lock belongs to its session: it is freed when the hung process's session ends.
+    monkeypatch.setattr(locks, "_backend", lambda: "cache")
+    with job_lock("tests.hung") as held:
+        assert held and locks.is_held("tests.hung")
+        result = mark_abandoned_runs.apply().get()
+        assert not locks.is_held("tests.hung")
+    stuck.refresh_from_db()
+    assert stuck.status == "abandoned"
+    assert result["stuck"] == 1

@@ -28,3 +28,10 @@ def test_every_beat_entry_names_a_task_a_worker_knows():
     current_app.loader.import_default_modules()  # the apps' tasks.py, as a worker does
     unknown = sorted(task for task in beat_entries().values() if task not in current_app.tasks)
     assert unknown == []
+
+
+def test_a_job_registered_without_every_is_run_by_beat_so_it_is_expected():
+    registry.autodiscover()
+    tasks = set(beat_entries().values())
+    unexpected = sorted(s.name for s in registry.jobs() if s.every is None and s.name not in tasks)
+    assert unexpected == [], "give these jobs every= (they have no beat entry) or a beat entry"

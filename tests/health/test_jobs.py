@@ -219,3 +219,30 @@ def test_mark_abandoned_leaves_runs_whose_lock_is_held():
     alive.refresh_from_db()
     dead.refresh_from_db()
     assert (alive.status, dead.status) == ("running", "abandoned")
+
+
+def test_a_run_that_waited_for_another_runs_lock_notes_how_long_it_waited(settings, monkeypatch):
+    """Multi-job coordination: a run that started late because another held the lock says so."""
+    import threading
+
+    from health import locks
+    from health.jobs import track_job
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setattr(locks, "_backend", lambda: "cache")
+    taken, release = threading.Event(), threading.Event()
+
+    def holder():
+        with locks.job_lock("tests.busy"):
+            taken.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert taken.wait(10)
+    # The holder lets go once the run has found the lock busy and starts waiting.
+    with track_job("tests.busy", trigger="command", wait=30, on_wait=lambda message: release.set()) as handle:
+        pass
+    thread.join(10)
+    handle.run.refresh_from_db()
+    assert handle.run.detail["waited_for_lock_seconds"] >= 1.0

@@ -7,21 +7,12 @@ from django.utils import timezone
 from bizops.core.models import Report
 from health import registry
 from health.locks import job_lock
-from health.sweep import run_sweep, write_report
+from health.models import HealthSnapshot
+from health.report import write_snapshot
+from health.sweep import run_sweep
 from tests.factories import JobRunFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def only_these_jobs(monkeypatch):
-    """Replace the registry's jobs with the given specs for one test."""
-
-    def use(*specs):
-        monkeypatch.setattr(registry, "_jobs", {s.name: s for s in specs})
-        monkeypatch.setattr(registry, "_checks", {})
-
-    return use
 
 
 def run(job, status, hours_ago, seconds=10, error=""):
@@ -36,36 +27,26 @@ def run(job, status, hours_ago, seconds=10, error=""):
     )
 
 
-def test_it_scores_on_time_share_times_success_rate(only_these_jobs):
-    only_these_jobs(
-        registry.JobSpec("a.daily", timedelta(days=1)), registry.JobSpec("b.daily", timedelta(days=1))
-    )
-    run("a.daily", "succeeded", 5)
-    run("a.daily", "failed", 29, error="ValueError: x")
-    run("b.daily", "succeeded", 80)  # last success 80 h ago: overdue
-    run("b.daily", "skipped", 3)
-    sweep = run_sweep(days=7)
-    # on time: a only (1/2); success: 2 succeeded / 3 finished (skipped not counted)
-    assert sweep.on_time_share == 0.5
-    assert sweep.success_rate == pytest.approx(2 / 3)
-    assert sweep.score == round(100 * 0.5 * 2 / 3)
-
-
 def test_it_names_overdue_failed_and_stuck_jobs_with_a_fix(only_these_jobs, settings):
     only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1)))
     run("a.daily", "failed", 2, error="HTTPError: 500 from graph.facebook.com")
-    JobRunFactory(
+    stuck = JobRunFactory(
         job="a.daily",
         status="running",
         started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60),
     )
-    # Its process is alive (it holds the job's lock) but has run too long: hung.
+    # Its process holds the job's lock but has run past any task's limit: stuck.
     with job_lock("a.daily"):
-        findings = run_sweep().findings
-    messages = {(f.severity, f.message.split(";")[0].split(":")[0]) for f in findings}
-    assert ("error", "overdue") in messages
-    assert ("warning", "1 failed run(s)") in messages
-    assert any(f.severity == "error" and "has been 'running'" in f.message for f in findings)
+        sweep = run_sweep()
+    stuck.refresh_from_db()
+    assert stuck.status == "abandoned"
+    (job,) = sweep.jobs
+    assert job.state == "down"
+    assert job.reason == f"run {stuck.pk} was stuck past its max runtime (now marked abandoned)"
+    finding = next(f for f in sweep.findings if f.check == "job:a.daily" and f.severity == "error")
+    assert finding.message.startswith("down: run")
+    assert finding.fix and finding.owner == "group:Ops"
+    assert finding.evidence == (("a.daily", "/admin/health/monitor/job/a.daily/"),)
 
 
 def test_the_sweep_marks_a_run_whose_lock_is_free_abandoned_and_counts_it_failed(only_these_jobs):
@@ -77,44 +58,53 @@ def test_the_sweep_marks_a_run_whose_lock_is_free_abandoned_and_counts_it_failed
     assert dead.status == "abandoned" and dead.error.startswith("abandoned: its process stopped")
     assert dead.finished_at is not None
     assert (sweep.jobs[0].succeeded, sweep.jobs[0].failed) == (1, 1)
-    assert not any("has been 'running'" in f.message for f in sweep.findings)
+    assert sweep.jobs[0].state == "late"  # one failure of the three allowed
 
 
-def test_registered_checks_run_in_the_sweep(only_these_jobs, monkeypatch):
+def test_registered_checks_run_in_the_sweep_in_their_family(only_these_jobs):
     only_these_jobs()
-    monkeypatch.setitem(
-        registry._checks,
-        "etl:fx",
-        lambda: [registry.Finding("etl:fx", registry.Severity.ERROR, "no EUR rate for 2026-11-25", "add it")],
+    registry.register_check("etl:fx", registry.Family.CONSTRAINTS)(
+        lambda: [registry.Finding("etl:fx", registry.Severity.ERROR, "no EUR rate for 2026-11-25", "add it")]
     )
     sweep = run_sweep()
     assert [f.message for f in sweep.errors] == ["no EUR rate for 2026-11-25"]
+    assert sweep.errors[0].family == "constraints"
     assert sweep.score is None
+    assert sweep.resilience.shown == "not enough data"
 
 
-def test_the_report_is_written_once_per_day(only_these_jobs):
+def test_the_report_is_written_once_per_day_and_each_sweep_keeps_a_snapshot(only_these_jobs):
     only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1)))
     run("a.daily", "succeeded", 1, seconds=42)
-    first = write_report(run_sweep())
-    second = write_report(run_sweep())
+    _, first = write_snapshot(run_sweep())
+    _, second = write_snapshot(run_sweep())
     assert first.pk == second.pk
-    assert Report.objects.filter(kind="health").count() == 1
-    assert "| a.daily | 1 day |" in second.body
+    assert Report.objects.filter(kind="system").count() == 1
+    assert second.slug == f"system_health_{timezone.localdate():%Y-%m-%d}"
+    assert "| a.daily | registry (no beat entry) | up |" in second.body
     assert "42.0 s" in second.body
-    assert second.figures["score"] == 100
+    assert HealthSnapshot.objects.count() == 2
+    assert second.figures["scores"]["resilience"]["value"] == 100.0
 
 
 def test_the_command_exports_the_report_and_fails_in_strict_mode(only_these_jobs, tmp_path, capsys):
     only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1)))
     call_command("health_sweep", "--output", str(tmp_path))
-    assert "health score" in capsys.readouterr().out
-    assert len(list((tmp_path / "health").glob("health-*.md"))) == 1
+    out = capsys.readouterr().out
+    assert "resilience not enough data, entropy delta not enough data, coherence not enough data" in out
+    assert len(list((tmp_path / "system").glob("system_health_*.md"))) == 1
+    for hours_ago in (3, 2, 1):
+        run("a.daily", "failed", hours_ago, error="ValueError: x")  # three in a row: down
     with pytest.raises(CommandError, match=r"1 health error\(s\)"):
         call_command("health_sweep", "--strict")
 
 
 def test_every_app_registers_its_jobs_at_start_up():
     assert {"health.prune_job_runs", "health.weekly_sweep"} <= {s.name for s in registry.jobs()}
+
+
+def test_every_app_registers_its_data_sources_at_start_up():
+    assert {s.name for s in registry.sources()} == {"meta", "tiktok", "shopify", "daily_metrics", "fx_rates"}
 
 
 @pytest.mark.parametrize(
@@ -132,3 +122,24 @@ def test_the_command_refuses_a_window_out_of_bounds_without_recording_a_run(days
         call_command("health_sweep", "--days", days)
     assert str(caught.value) == message
     assert not JobRun.objects.filter(job="health.weekly_sweep").exists()
+
+
+def test_the_report_prints_each_formula_and_the_weights_beside_the_score(only_these_jobs, settings):
+    settings.HEALTH_RESILIENCE_WEIGHTS = {
+        "success": 50,
+        "on_time": 10,
+        "freshness": 10,
+        "recovery": 20,
+        "missed": 10,
+    }
+    only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1)))
+    run("a.daily", "succeeded", 1)
+    _, report = write_snapshot(run_sweep())
+    assert (
+        "Weights (HEALTH_RESILIENCE_WEIGHTS): success 50, on_time 10, freshness 10, recovery 20, missed 10"
+        in (report.body)
+    )
+    assert "index = 100 x sum(w x component) / sum(w) over components with data" in report.body
+    assert "entropy delta = open problems this week - open problems last week" in report.body
+    assert "coherence = 100 x promises kept / promises checked" in report.body
+    assert report.figures["scores"]["resilience"]["weights"]["success"] == 50

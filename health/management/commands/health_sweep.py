@@ -3,14 +3,17 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from bizops.core.reports import export_reports
+from health.report import write_snapshot
 from health.runners import JobCommand
-from health.sweep import run_sweep, write_report
+from health.sweep import run_sweep
 
 MAX_DAYS = 3660
 
 
 class Command(JobCommand):
-    help = "Sweep job health over the last days, write a health Report, optionally export it."
+    help = (
+        "Sweep jobs, data sources and checks; store a snapshot, write the system health report, sync tickets."
+    )
     job_name = "health.weekly_sweep"
 
     def add_arguments(self, parser):
@@ -28,16 +31,16 @@ class Command(JobCommand):
 
     def run_job(self, run, *args, **options):
         sweep = run_sweep(days=options["days"])
-        report = write_report(sweep, produced_by="health_sweep command")
+        _, report = write_snapshot(sweep, produced_by="health_sweep command")
         run.add(read=len(sweep.jobs), written=1)
         run.note(score=sweep.score, errors=len(sweep.errors))
         for finding in sweep.findings:
             self.stdout.write(f"{finding.severity:7} {finding.check}: {finding.message}")
         if options["output"]:
             export_reports(options["output"], [report])
-        score = "n/a" if sweep.score is None else sweep.score
         self.stdout.write(
-            f"health score {score}; {len(sweep.errors)} error(s), "
+            f"resilience {sweep.resilience.shown}, entropy delta {sweep.entropy.shown}, "
+            f"coherence {sweep.coherence.shown}; {len(sweep.errors)} error(s), "
             f"{len(sweep.findings) - len(sweep.errors)} other finding(s); report {report.slug}"
         )
         if options["strict"] and sweep.errors:

@@ -4,15 +4,22 @@ finance, flags and the dashboards out of ``etl.models``).
 - counted orders: ``counted_orders()`` (``Order.objects.counted()``: not a test, not deleted, not cancelled);
 - daily metrics by period and channel: ``daily_metrics()``, ``daily_rows()``, ``summarise()``;
 - the orders of one day with their status: ``orders_of_day()``;
-- source freshness: ``source_freshness()``.
+- source freshness: ``source_freshness()``;
+- for the business audit: each customer's orders in time order (``customer_orders()``), the
+  orders left out by reason (``excluded_orders()``), FX days missing (``missing_fx_days()``)
+  and spend on campaigns without a name (``unnamed_campaigns()``).
 """
 
+from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
 
+from etl.metrics.days import bounds, each_day
 from etl.metrics.read import daily_rows, orders_of_day, summarise
-from etl.models import Channel, DailyMetric, Order
+from etl.models import AdInsightDaily, Channel, DailyMetric, FxRate, Order
 from etl.pipeline import Freshness
 from etl.pipeline import freshness as source_freshness
 
@@ -20,11 +27,15 @@ __all__ = [
     "Channel",
     "Freshness",
     "counted_orders",
+    "customer_orders",
     "daily_metrics",
     "daily_rows",
+    "excluded_orders",
+    "missing_fx_days",
     "orders_of_day",
     "source_freshness",
     "summarise",
+    "unnamed_campaigns",
 ]
 
 
@@ -37,3 +48,81 @@ def counted_orders(since: datetime | None = None) -> QuerySet[Order]:
 def daily_metrics(start: date, end: date, channel: str = Channel.ALL) -> QuerySet[DailyMetric]:
     """The ``channel``'s DailyMetric rows dated from ``start`` to before ``end``."""
     return DailyMetric.objects.filter(channel=channel, date__gte=start, date__lt=end)
+
+
+def customer_orders(until: datetime) -> Iterator[tuple[str, datetime, Decimal]]:
+    """(customer key, created at, subtotal) of every counted order with a customer, created before
+    ``until``, by customer then time: one streamed query, so a year of a large store never sits
+    in memory at once. The subtotal is the line items after discounts, before shipping and tax.
+    """
+    rows = (
+        counted_orders()
+        .filter(created_at__lt=until)
+        .exclude(customer_key="")
+        .order_by("customer_key", "created_at", "id")
+        .values_list("customer_key", "created_at", "subtotal")
+    )
+    return rows.iterator(chunk_size=20_000)
+
+
+def excluded_orders(since: date, until: date) -> dict[str, int]:
+    """How many orders created on the reporting days ``since``..``until`` are left out, by reason
+    (``Order.excluded_because``: a test order counts as test even when also cancelled)."""
+    start, end = bounds(since, until)
+    counts = Order.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        n_test=Count("id", filter=Q(test=True)),
+        n_deleted=Count("id", filter=Q(test=False, deleted_at__isnull=False)),
+        n_cancelled=Count("id", filter=Q(test=False, deleted_at__isnull=True, cancelled_at__isnull=False)),
+    )
+    return {reason: counts[f"n_{reason}"] or 0 for reason in ("test", "deleted", "cancelled")}
+
+
+def missing_fx_days(since: date, until: date) -> list[tuple[str, date]]:
+    """(currency, day) pairs the metrics need and no FxRate has, in ``since``..``until``.
+
+    Needed: every day of the range for each currency other than the reporting one that an
+    order or an ad insight of the range is in.
+    """
+    start, end = bounds(since, until)
+    reporting = settings.REPORTING_CURRENCY
+    currencies = set(
+        Order.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(currency=reporting)
+        .values_list("currency", flat=True)
+        .distinct()
+    ) | set(
+        AdInsightDaily.objects.filter(date__gte=since, date__lte=until)
+        .exclude(currency=reporting)
+        .values_list("currency", flat=True)
+        .distinct()
+    )
+    if not currencies:
+        return []
+    have = set(
+        FxRate.objects.filter(currency__in=currencies, day__gte=since, day__lte=until).values_list(
+            "currency", "day"
+        )
+    )
+    return [(c, day) for day in each_day(since, until) for c in sorted(currencies) if (c, day) not in have]
+
+
+def unnamed_campaigns(since: date, until: date) -> list[dict]:
+    """Campaigns with spend in ``since``..``until`` but no name: nobody can tell what the spend
+    bought. Each: id, platform, external id, spend and its currency, largest spend first."""
+    rows = (
+        AdInsightDaily.objects.filter(date__gte=since, date__lte=until, campaign__name="")
+        .values("campaign_id", "platform", "campaign__external_id", "currency")
+        .annotate(spend=Sum("spend"))
+        .filter(spend__gt=0)
+        .order_by("-spend", "campaign_id")
+    )
+    return [
+        {
+            "id": row["campaign_id"],
+            "platform": row["platform"],
+            "external_id": row["campaign__external_id"],
+            "spend": row["spend"],
+            "currency": row["currency"],
+        }
+        for row in rows
+    ]

@@ -1,9 +1,10 @@
 """The KPIs the platform computes, and how a ticket's free-text KPI is matched to one.
 
 Known: every figure of etl's metrics (``etl.selectors.summarise``'s keys) and
-every KPI an analyzer measures. A ticket's KPI is normalised (lower case,
-runs of other characters to "_") and looked up by key, by label, then in
-``ALIASES``.
+every KPI an analyzer measures. A ticket's KPI is read up to its first "("
+(what follows explains it: "Activation rate (activated / signups)"),
+normalised (lower case, runs of other characters to "_") and looked up by
+key, by label, then in ``ALIASES``.
 """
 
 import re
@@ -44,7 +45,7 @@ def known() -> dict[str, str]:
 
 def match(text: str) -> str | None:
     """The known KPI key ``text`` names, or None."""
-    name = normalise(text)
+    name = normalise(text.split("(", 1)[0])
     if not name:
         return None
     table = known()

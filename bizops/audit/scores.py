@@ -13,9 +13,10 @@ a gap. Not enough data without an open P0/P1 ticket or a KPI with a gap.
 
 **Momentum Index** (0-100): where the KPIs and the backlog are heading.
 
-    D = sum(gap_k x direction_k) / sum(gap_k)   over KPIs with a direction
-        (equal weights when every gap is 0); direction: the KPI's change on the
-        previous period, better = positive, +-1 at a 10 % move
+    D = sum(w_k x direction_k) / sum(w_k)   over KPIs with a direction,
+        w_k = 0.1 + gap_k (a KPI at target still counts, one far off counts up to
+        11 times more); direction: the KPI's change on the previous period,
+        better = positive, +-1 at a 10 % move
     T = (done this period - done the period before) / max(done the period before, 1),
         held within -1..1
     momentum = 50 + 50 x (0.7 D + 0.3 T)
@@ -32,6 +33,7 @@ from bizops.audit import fmt
 from bizops.audit.base import NOT_ENOUGH_DATA, ONE, ZERO, clamp
 
 KPI_WEIGHT, THROUGHPUT_WEIGHT = Decimal("0.7"), Decimal("0.3")
+BASE_WEIGHT = Decimal("0.1")
 
 
 @dataclass
@@ -95,11 +97,8 @@ def momentum_index(
     moving = [(key, gap or ZERO, direction) for key, gap, direction in kpis if direction is not None]
     d = None
     if moving:
-        weights = sum((gap for _, gap, _ in moving), ZERO)
-        if weights:
-            d = sum((gap * direction for _, gap, direction in moving), ZERO) / weights
-        else:
-            d = sum((direction for _, _, direction in moving), ZERO) / len(moving)
+        weights = sum((BASE_WEIGHT + gap for _, gap, _ in moving), ZERO)
+        d = sum(((BASE_WEIGHT + gap) * direction for _, gap, direction in moving), ZERO) / weights
     t = None
     if done_now is not None and done_before is not None:
         t = clamp(Decimal(done_now - done_before) / max(done_before, 1))

@@ -14,6 +14,7 @@ Score: 100 x (1 - gap) of the repeat rate against its target:
 ``AUDIT_TARGETS``'s ``repeat_rate``, else the previous period's rate.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from bizops.audit import fmt, links
@@ -36,15 +37,21 @@ COHORTS_SHOWN = 6
 MONTHS_SHOWN = 6
 
 
-def cohort_curves(cohorts: dict, limit: int = COHORTS_SHOWN, months: int = MONTHS_SHOWN) -> list[dict]:
-    """The last ``limit`` cohorts, each with its cumulative repeat share at months 0.. ``months``-1."""
+def cohort_curves(
+    cohorts: dict, end: date, limit: int = COHORTS_SHOWN, months: int = MONTHS_SHOWN
+) -> list[dict]:
+    """The last ``limit`` cohorts, each with its cumulative repeat share at months 0.. ``months``-1
+    (blank for the months the cohort has not reached by ``end``)."""
     rows = []
     for month in list(cohorts)[-limit:]:
         cohort = cohorts[month]
+        reached = (end.year - month.year) * 12 + end.month - month.month
         running, row = 0, {"cohort": f"{month:%Y-%m}", "customers": fmt.count(cohort["customers"])}
         for offset in range(months):
             running += cohort["repeat_at"].get(offset, 0)
-            row[f"month {offset}"] = fmt.share(ratio(running, cohort["customers"]))
+            row[f"month {offset}"] = (
+                fmt.share(ratio(running, cohort["customers"])) if offset <= reached else ""
+            )
         rows.append(row)
     return rows
 
@@ -77,7 +84,7 @@ def analyze(period: Period, data: AuditData | None = None) -> AnalyzerResult:
     curves = Evidence(
         "Cohort curves: share of each first-order month's customers with a second order within N months",
         links.admin("etl_order_changelist"),
-        cohort_curves(found.cohorts),
+        cohort_curves(found.cohorts, period.end),
     )
     if kpi.gap:
         result.findings.append(

@@ -126,7 +126,7 @@ def analyze(period: Period, data: AuditData | None = None) -> AnalyzerResult:
             "plan": fmt.number(plan.summary.get("cac_payback_months"))
             if plan and plan.summary.get("cac_payback_months")
             else fmt.NA,
-            "measured": fmt.count(payback)
+            "measured": f"within {payback + 1}"
             if payback is not None
             else (f"beyond {k + 1}" if k is not None else fmt.NA),
         },

@@ -6,7 +6,7 @@ target and where the target comes from, and the previous period's value),
 findings with evidence rows and admin links, an owner and a 30-day signal.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -194,6 +194,28 @@ class Finding:
     evidence: list[Evidence] = field(default_factory=list)
     kpi: str = ""
 
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "severity": self.severity,
+            "message": self.message,
+            "kpi": self.kpi,
+            "evidence": [
+                {
+                    "label": e.label,
+                    "url": e.url,
+                    "columns": list(e.rows[0]) if e.rows else [],
+                    "rows": [[row.get(c, "") for c in e.rows[0]] for row in e.rows] if e.rows else [],
+                }
+                for e in self.evidence
+            ],
+        }
+
+
+def pairs(mapping: dict) -> list[list]:
+    """A dict as [key, value] pairs: JSON columns (PostgreSQL's jsonb) keep no key order, a list does."""
+    return [[key, value] for key, value in mapping.items()]
+
 
 @dataclass
 class AnalyzerResult:
@@ -226,13 +248,13 @@ class AnalyzerResult:
             "owner": self.owner,
             "score": self.score,
             "formula": self.formula,
-            "inputs": self.inputs,
+            "inputs": pairs(self.inputs),
             "note": self.note,
             "kpi": self.kpi.key if self.kpi else "",
             "target": self.target,
             "signal_30d": self.signal_30d,
             "kpis": [kpi.as_dict() for kpi in self.kpis],
-            "findings": [asdict(finding) for finding in self.findings],
+            "findings": [finding.as_dict() for finding in self.findings],
         }
 
 

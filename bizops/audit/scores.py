@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from bizops.audit import fmt
-from bizops.audit.base import NOT_ENOUGH_DATA, ONE, ZERO, clamp
+from bizops.audit.base import NOT_ENOUGH_DATA, ONE, ZERO, clamp, pairs
 
 KPI_WEIGHT, THROUGHPUT_WEIGHT = Decimal("0.7"), Decimal("0.3")
 BASE_WEIGHT = Decimal("0.1")
@@ -49,7 +49,7 @@ class Score:
             "name": self.name,
             "value": self.value,
             "formula": self.formula,
-            "inputs": self.inputs,
+            "inputs": pairs(self.inputs),
             "note": self.note,
         }
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-from metrics_compute import SINCE, UNTIL, load, seconds  # noqa: E402
+from metrics_compute import SINCE, UNTIL, load, seconds
 
 FLOOR_SQL = """
 SELECT customer_key, count(*), min(created_at), sum(subtotal) FROM etl_order

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "flags",
     "bizops.dashboards",
     "bizops.supabase",
+    "bizops.audit",
     "bizops.demo",
 ]
 
@@ -276,6 +277,32 @@ MIDDLEWARE = [*MIDDLEWARE, "flags.middleware.FlagsMiddleware"]
 FINANCE_LTV_CHURN_FLOOR_PCT = env("FINANCE_LTV_CHURN_FLOOR_PCT", cast=decimal, default=Decimal("1"))
 FINANCE_DEFAULT_HORIZON_MONTHS = env.int("FINANCE_DEFAULT_HORIZON_MONTHS", default=24)
 FINANCE_LEVER_STEP_PCT = env("FINANCE_LEVER_STEP_PCT", cast=decimal, default=Decimal("20"))
+
+# --- Business audit and memo (README, "Business audit and memo") ---
+# The audit's default period, in days ending yesterday.
+AUDIT_PERIOD_DAYS = env.int("AUDIT_PERIOD_DAYS", default=30)
+# Who owns each analyzer's area (usernames); realignment tickets are assigned to them.
+AUDIT_OWNERS = {
+    "acquisition": "growth",
+    "activation": "product",
+    "retention": "growth",
+    "revenue": "finance",
+    "unit_economics": "finance",
+    "data_quality": "ops",
+    "execution": "ops",
+    "experimentation": "growth",
+    "instrumentation": "product",
+    **env.json("AUDIT_OWNERS", default={}),
+}
+# Targets set by the team, e.g. {"blended_cac": "40", "repeat_rate": "0.3"}; a KPI without one
+# uses its analyzer's rule (the plan, last year, the previous period...).
+AUDIT_TARGETS = env.json("AUDIT_TARGETS", default={})
+# The conversion metric that marks an activated user (flags' track()); empty: not defined.
+AUDIT_ACTIVATION_METRIC = env.str("AUDIT_ACTIVATION_METRIC", default="")
+AUDIT_FRESHNESS_HOURS = env.int("AUDIT_FRESHNESS_HOURS", default=36)
+AUDIT_P0P1_MAX_AGE_DAYS = env.int("AUDIT_P0P1_MAX_AGE_DAYS", default=14)
+AUDIT_WIP_LIMIT = env.int("AUDIT_WIP_LIMIT", default=3)
+AUDIT_REALIGNMENTS = env.int("AUDIT_REALIGNMENTS", default=5)
 
 # --- Supabase ---
 # Row level security, extensions and the delta (`manage.py supabase_delta`, `verify_db`). The

@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from bizops.audit import views as audit
 from bizops.dashboards import views as dashboards
 from health.views import health, health_detail
 
@@ -31,6 +32,7 @@ urlpatterns = [
         admin.site.admin_view(dashboards.day_orders),
         name="metrics-day-orders",
     ),
+    path("admin/audit/", admin.site.admin_view(audit.audit_page), name="audit-page"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("health/detail/", health_detail, name="health_detail"),

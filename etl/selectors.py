@@ -8,16 +8,22 @@ finance, flags and the dashboards out of ``etl.models``).
 - orders by first-order cohort and month: ``cohort_sizes()``, ``cohort_repeats()``;
 - first and repeat orders' counts and gross sales: ``first_and_repeat_sales()``;
 - returning customers per month: ``returning_customers()``.
+- for the business audit: each customer's orders in time order (``customer_orders()``), the
+  orders left out by reason (``excluded_orders()``), FX days missing (``missing_fx_days()``)
+  and spend on campaigns without a name (``unnamed_campaigns()``).
 """
 
+from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
-from etl.metrics.days import reporting_tz
+from etl.metrics.days import bounds, each_day, reporting_tz
 from etl.metrics.read import daily_rows, orders_of_day, summarise
-from etl.models import Channel, DailyMetric, Order, OrderLine
+from etl.models import AdInsightDaily, Channel, DailyMetric, FxRate, Order, OrderLine
 from etl.pipeline import Freshness
 from etl.pipeline import freshness as source_freshness
 
@@ -27,13 +33,17 @@ __all__ = [
     "cohort_repeats",
     "cohort_sizes",
     "counted_orders",
+    "customer_orders",
     "daily_metrics",
     "daily_rows",
+    "excluded_orders",
     "first_and_repeat_sales",
+    "missing_fx_days",
     "orders_of_day",
     "returning_customers",
     "source_freshness",
     "summarise",
+    "unnamed_campaigns",
 ]
 
 
@@ -150,3 +160,81 @@ def _month_floor(moment: datetime) -> datetime:
 
 def _as_date(value) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def customer_orders(until: datetime) -> Iterator[tuple[str, datetime, Decimal]]:
+    """(customer key, created at, subtotal) of every counted order with a customer, created before
+    ``until``, by customer then time: one streamed query, so a year of a large store never sits
+    in memory at once. The subtotal is the line items after discounts, before shipping and tax.
+    """
+    rows = (
+        counted_orders()
+        .filter(created_at__lt=until)
+        .exclude(customer_key="")
+        .order_by("customer_key", "created_at", "id")
+        .values_list("customer_key", "created_at", "subtotal")
+    )
+    return rows.iterator(chunk_size=20_000)
+
+
+def excluded_orders(since: date, until: date) -> dict[str, int]:
+    """How many orders created on the reporting days ``since``..``until`` are left out, by reason
+    (``Order.excluded_because``: a test order counts as test even when also cancelled)."""
+    start, end = bounds(since, until)
+    counts = Order.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        n_test=Count("id", filter=Q(test=True)),
+        n_deleted=Count("id", filter=Q(test=False, deleted_at__isnull=False)),
+        n_cancelled=Count("id", filter=Q(test=False, deleted_at__isnull=True, cancelled_at__isnull=False)),
+    )
+    return {reason: counts[f"n_{reason}"] or 0 for reason in ("test", "deleted", "cancelled")}
+
+
+def missing_fx_days(since: date, until: date) -> list[tuple[str, date]]:
+    """(currency, day) pairs the metrics need and no FxRate has, in ``since``..``until``.
+
+    Needed: every day of the range for each currency other than the reporting one that an
+    order or an ad insight of the range is in.
+    """
+    start, end = bounds(since, until)
+    reporting = settings.REPORTING_CURRENCY
+    currencies = set(
+        Order.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(currency=reporting)
+        .values_list("currency", flat=True)
+        .distinct()
+    ) | set(
+        AdInsightDaily.objects.filter(date__gte=since, date__lte=until)
+        .exclude(currency=reporting)
+        .values_list("currency", flat=True)
+        .distinct()
+    )
+    if not currencies:
+        return []
+    have = set(
+        FxRate.objects.filter(currency__in=currencies, day__gte=since, day__lte=until).values_list(
+            "currency", "day"
+        )
+    )
+    return [(c, day) for day in each_day(since, until) for c in sorted(currencies) if (c, day) not in have]
+
+
+def unnamed_campaigns(since: date, until: date) -> list[dict]:
+    """Campaigns with spend in ``since``..``until`` but no name: nobody can tell what the spend
+    bought. Each: id, platform, external id, spend and its currency, largest spend first."""
+    rows = (
+        AdInsightDaily.objects.filter(date__gte=since, date__lte=until, campaign__name="")
+        .values("campaign_id", "platform", "campaign__external_id", "currency")
+        .annotate(spend=Sum("spend"))
+        .filter(spend__gt=0)
+        .order_by("-spend", "campaign_id")
+    )
+    return [
+        {
+            "id": row["campaign_id"],
+            "platform": row["platform"],
+            "external_id": row["campaign__external_id"],
+            "spend": row["spend"],
+            "currency": row["currency"],
+        }
+        for row in rows
+    ]

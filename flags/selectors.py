@@ -1,8 +1,11 @@
-"""What other apps may read of flags' data: flags, experiments and their results."""
+"""What other apps may read of flags' data: flags, experiments and their results, and the
+conversions tracked (which metrics, and one metric's rate among exposed users)."""
 
-from django.db.models import QuerySet
+from datetime import datetime
 
-from flags.models import Experiment, ExperimentResult, Flag
+from django.db.models import Count, QuerySet
+
+from flags.models import Conversion, Experiment, ExperimentResult, Exposure, Flag
 
 
 def flags(*, stale: bool = False) -> QuerySet[Flag]:
@@ -22,3 +25,31 @@ def experiments(*statuses: str) -> QuerySet[Experiment]:
 def results(experiment: Experiment) -> QuerySet[ExperimentResult]:
     """The experiment's result rows (one per metric and variant), control first."""
     return experiment.results.order_by("metric", "position", "variant")
+
+
+def tracked_metrics(start: datetime, end: datetime) -> dict[str, int]:
+    """Each conversion metric tracked in [start, end) with its number of conversions, by name."""
+    rows = (
+        Conversion.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+        .values("metric")
+        .annotate(n=Count("id"))
+        .order_by("metric")
+    )
+    return {row["metric"]: row["n"] for row in rows}
+
+
+def metric_rate(metric: str, start: datetime, end: datetime) -> tuple[int, int]:
+    """(users exposed to any experiment in [start, end), those of them with a ``metric``
+    conversion in the same window): the metric's rate among exposed users is the second over
+    the first."""
+    exposed = Exposure.objects.filter(exposed_at__gte=start, exposed_at__lt=end).values("user_key")
+    users = exposed.distinct().count()
+    converted = (
+        Conversion.objects.filter(
+            metric=metric, occurred_at__gte=start, occurred_at__lt=end, user_key__in=exposed
+        )
+        .values("user_key")
+        .distinct()
+        .count()
+    )
+    return users, converted

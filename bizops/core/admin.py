@@ -65,7 +65,7 @@ class BacklogTicketAdmin(
     autocomplete_fields = []
     fieldsets = [
         (None, {"fields": ["key", "title", "priority", "status", "owner", "target_week", "due_date"]}),
-        ("Outcome", {"fields": ["kpi", "signal_30d", "acceptance_criteria"]}),
+        ("Outcome", {"fields": ["kpi", "target", "signal_30d", "acceptance_criteria"]}),
         ("Body", {"fields": ["body", "rendered_body"]}),
         ("History", {"fields": ["created_at", "updated_at", "done_at", "changes"]}),
     ]

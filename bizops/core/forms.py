@@ -18,7 +18,7 @@ class TypedTextField(forms.CharField):
         return normalize_newlines(value) if value else value
 
 
-TEXT_FIELDS = ["title", "target_week", "kpi", "signal_30d", "acceptance_criteria", "body"]
+TEXT_FIELDS = ["title", "target_week", "kpi", "target", "signal_30d", "acceptance_criteria", "body"]
 
 
 class BacklogTicketForm(forms.ModelForm):

@@ -36,6 +36,9 @@ class BacklogTicket(models.Model):
     )
     due_date = models.DateField(null=True, blank=True)
     kpi = models.CharField("KPI", max_length=200, blank=True, help_text="The number this ticket should move.")
+    target = models.CharField(
+        max_length=200, blank=True, help_text='Where the KPI should get to, e.g. "CAC at or below 42.00 USD".'
+    )
     signal_30d = models.TextField(
         "30-day signal", blank=True, help_text="What we expect to see within 30 days."
     )

@@ -11,10 +11,11 @@ def tickets(*statuses: str) -> QuerySet[BacklogTicket]:
     return found.filter(status__in=statuses) if statuses else found
 
 
-def reports(kind: str | None = None) -> QuerySet[Report]:
-    """Reports newest first, only those of ``kind`` when given."""
+def reports(kind: str | None = None, slug_prefix: str = "") -> QuerySet[Report]:
+    """Reports newest first, only those of ``kind`` (and whose slug starts ``slug_prefix``) when given."""
     found = Report.objects.order_by("-created_at", "-id")
-    return found.filter(kind=kind) if kind else found
+    found = found.filter(kind=kind) if kind else found
+    return found.filter(slug__startswith=slug_prefix) if slug_prefix else found
 
 
 def latest_report(kind: str) -> Report | None:

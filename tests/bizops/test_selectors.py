@@ -28,3 +28,10 @@ def test_reports_newest_first_and_by_kind():
     assert list(reports()) == [memo, new, old]
     assert latest_report(Report.Kind.HEALTH) == new
     assert latest_report(Report.Kind.FINANCE) is None
+
+
+def test_reports_by_slug_prefix():
+    now = timezone.now()
+    audit = ReportFactory(kind=Report.Kind.EXEC, slug="unaligned_audit_2026-03-01", created_at=now)
+    ReportFactory(kind=Report.Kind.EXEC, slug="finance_automation_growth_memo_2026-03-01", created_at=now)
+    assert list(reports(Report.Kind.EXEC, slug_prefix="unaligned_audit_")) == [audit]

@@ -14,7 +14,8 @@ FIXTURES = Path(__file__).resolve().parents[3] / "core" / "fixtures" / "backlog"
 class Command(BaseCommand):
     help = (
         "Seed the demo: an admin user (printed with its password), the sample backlog, the finance plan, "
-        "feature flags and experiments (measured on the orders already loaded) and an SDK client key. "
+        "feature flags and experiments (measured on the orders already loaded), an SDK client key, and the "
+        "business audit and memo over it all. "
         "Seeding again adds what is missing and keeps every edit, the admin password included."
     )
 
@@ -45,5 +46,7 @@ class Command(BaseCommand):
         )
         call_command("seed_finance_demo", stdout=self.stdout)
         seed_flags_demo(self.stdout, base_url=options["base_url"].rstrip("/"))
+        # After the flags and the plan: the audit reads them, and the backlog it just loaded.
+        call_command("seed_audit_demo", stdout=self.stdout)
         # Last, so the person sees how to log in without scrolling back.
         self.stdout.write(self.style.SUCCESS(admin.line(password_file)))

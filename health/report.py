@@ -13,12 +13,12 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from bizops.core import durations
+from bizops.core import durations, keyed_tickets
+from bizops.core.keyed_tickets import TicketSpec
 from bizops.core.models import BacklogTicket, Report
 from health import scores, signals_out
 from health.models import HealthSnapshot
@@ -43,11 +43,6 @@ def top_fixes(findings: list[Finding], limit: int | None = None) -> list[Finding
     return list(unique.values())[:limit]
 
 
-def _note(ticket: BacklogTicket, text: str) -> None:
-    stamp = f"{timezone.localtime():%Y-%m-%d %H:%M %Z}"
-    ticket.body = f"{ticket.body}\n\n_{stamp}: {text}_".strip()
-
-
 def _ticket_body(finding: Finding) -> str:
     lines = [finding.message + ".", "", f"**Suggested fix:** {finding.fix or '(none given)'}.", ""]
     lines.append(
@@ -59,54 +54,29 @@ def _ticket_body(finding: Finding) -> str:
 
 
 def sync_tickets(sweep: Sweep) -> dict[str, int]:
-    """Tickets for the top fixes; closes those no longer found. Counts by what happened."""
-    counts = {"created": 0, "updated": 0, "reopened": 0, "closed": 0}
-    found = {ticket_key(f) for f in sweep.findings}
-    top = {ticket_key(f): f for f in top_fixes(sweep.findings)}
-    users = {
-        u.username: u for u in get_user_model().objects.filter(username__in=[f.owner for f in top.values()])
-    }
-    existing = {t.key: t for t in BacklogTicket.objects.filter(key__in=list(top))}
-    for key, finding in top.items():
-        priority = (
-            BacklogTicket.Priority.P1 if finding.severity == Severity.ERROR else BacklogTicket.Priority.P2
+    """Tickets for the top fixes; closes those no longer found. Counts by what happened.
+
+    ``bizops.core.keyed_tickets`` keeps them (the business audit's tickets go the same
+    way). A finding still found but out of the top keeps its open ticket. A finding
+    owned by an area ("group:Ops") names the group in the body and leaves the ticket
+    for the team to assign.
+    """
+    specs = [
+        TicketSpec(
+            key=ticket_key(finding),
+            title=f"Fix: {finding.message}",
+            priority=(
+                BacklogTicket.Priority.P1 if finding.severity == Severity.ERROR else BacklogTicket.Priority.P2
+            ),
+            owner="" if finding.owner.startswith("group:") else finding.owner,
+            kpi=finding.kpi,
+            signal_30d=finding.signal_30d,
+            body=_ticket_body(finding),
         )
-        fields = {
-            "title": f"Fix: {finding.message}"[:200],
-            "kpi": finding.kpi[:200],
-            "signal_30d": finding.signal_30d,
-        }
-        ticket = existing.get(key)
-        if ticket is None:
-            BacklogTicket.objects.create(
-                key=key,
-                priority=priority,
-                status=BacklogTicket.Status.READY,
-                owner=users.get(finding.owner),
-                body=_ticket_body(finding),
-                **fields,
-            )
-            counts["created"] += 1
-            continue
-        changed = any(getattr(ticket, name) != value for name, value in fields.items())
-        for name, value in fields.items():
-            setattr(ticket, name, value)
-        if ticket.status == DONE:
-            ticket.status = BacklogTicket.Status.READY
-            _note(ticket, "reopened: the health sweep found this again")
-            counts["reopened"] += 1
-        elif changed:
-            counts["updated"] += 1
-        else:
-            continue
-        ticket.save()
-    for ticket in BacklogTicket.objects.filter(key__startswith=TICKET_PREFIX).exclude(status=DONE):
-        if ticket.key not in found:
-            ticket.status = DONE
-            _note(ticket, "closed: the health sweep no longer finds this")
-            ticket.save()
-            counts["closed"] += 1
-    return counts
+        for finding in top_fixes(sweep.findings)
+    ]
+    still_found = {ticket_key(f) for f in sweep.findings}
+    return keyed_tickets.sync(TICKET_PREFIX, specs, "the health sweep", keep=still_found)
 
 
 def finding_row(finding: Finding) -> dict:

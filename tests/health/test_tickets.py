@@ -71,7 +71,7 @@ def test_a_finding_that_comes_back_reopens_its_ticket(found):
     sweep()
     ticket = BacklogTicket.objects.get(key=ticket_key(finding("a")))
     assert ticket.status == "ready"
-    assert "reopened: the health sweep found this again" in ticket.body
+    assert "reopened: the health sweep wants this again" in ticket.body
     assert BacklogTicket.objects.filter(key__startswith="finding-").count() == 1
 
 

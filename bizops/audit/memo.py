@@ -5,7 +5,7 @@ month (the reporting currency):
 
 - the finance levers of the plan (the latest forecast of the first active
   scenario): moving a lever by the run's step (20 %) in its better direction;
-  effect = its swing of month-12 MRR (``mrr_swing``, the finance model's);
+  effect = its swing of the run's month-12 headline (net sales or MRR, ``mrr_swing``);
 - running experiments with a positive lift on their primary metric: ship the
   best treatment; effect = lift x the period's net sales per 30 days (as if
   the metric moved net sales one for one: an upper bound, said so);
@@ -86,10 +86,11 @@ def lever_actions(run) -> list[Action]:
         moved = row["high_value"] if up else row["low_value"]
         found.append(
             Action(
-                f"{'Raise' if up else 'Lower'} {row['label']} by {step} % ({row['base_value']} to {moved})",
+                f"{'Raise' if up else 'Lower'} {row['label']} by {step} %"
+                f" ({Decimal(row['base_value']):,.2f} to {Decimal(moved):,.2f})",
                 f"finance lever ({run.scenario_name})",
                 swing,
-                "swing of month-12 MRR for the move (finance levers)",
+                f"swing of {run.headline_phrase} for the move (finance levers)",
                 links.admin("finance_forecastrun_change", run.pk),
             )
         )

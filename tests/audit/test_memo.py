@@ -42,6 +42,7 @@ def test_levers_are_priced_by_their_mrr_swing_in_their_better_direction():
     run = SimpleNamespace(
         pk=7,
         scenario_name="Base",
+        headline_phrase="month-12 MRR",
         inputs={"lever_step_pct": "20"},
         levers=[
             {
@@ -67,6 +68,7 @@ def test_levers_are_priced_by_their_mrr_swing_in_their_better_direction():
     actions = memo.lever_actions(run)
     # Lowering CAC raises month-12 MRR (1,200 against 800); a lever with no swing is no action.
     assert [(a.title, a.effect) for a in actions] == [("Lower CAC by 20 % (60.00 to 48.00)", Decimal(200))]
+    assert actions[0].formula == "swing of month-12 MRR for the move (finance levers)"
 
 
 def test_a_running_experiment_with_a_lift_is_priced_on_net_sales():

@@ -117,7 +117,7 @@ def _describe(exc: Exception, url: str) -> str:
     """The error without the URL: a Slack or Zapier URL is itself a credential."""
     host = urlsplit(url).hostname or "?"
     if isinstance(exc, transport.RefusedTarget):
-        return f"refused: {exc}"
+        return str(exc)
     if isinstance(exc, requests.Timeout):
         return f"timed out after {settings.WEBHOOK_TIMEOUT_SECONDS:g} s ({host})"
     if isinstance(exc, requests.ConnectionError):

@@ -55,9 +55,11 @@ def refusal(address: str) -> str | None:
         return "multicast"
     if ip.version == 4 and ip in _CGNAT:
         return "carrier-grade NAT"
+    if ip.is_reserved:
+        return "reserved"
     if ip.is_private:
         return "private"
-    if ip.is_reserved or not ip.is_global:
+    if not ip.is_global:
         return "reserved"
     return None
 
@@ -78,7 +80,7 @@ def resolve_checked(host: str, port: int) -> list[tuple]:
         for *_, sockaddr in infos:
             reason = refusal(sockaddr[0])
             if reason:
-                raise RefusedTarget(f"{host} resolves to {sockaddr[0]}, a {reason} address")
+                raise RefusedTarget(f"{host} resolves to {sockaddr[0]}, refused ({reason} address)")
     return infos
 
 
@@ -145,7 +147,6 @@ class CheckedAdapter(HTTPAdapter):
 def session() -> requests.Session:
     s = requests.Session()
     s.trust_env = False  # no proxy or .netrc from the environment
-    s.max_redirects = 0
     adapter = CheckedAdapter(max_retries=0)
     s.mount("http://", adapter)
     s.mount("https://", adapter)

@@ -20,6 +20,7 @@ it, and staff who manage endpoints get an e-mail.
 
 import logging
 import random
+import threading
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -41,17 +42,17 @@ from bizops.events.outbox import emit
 logger = logging.getLogger(__name__)
 
 #: Seconds a lease outlasts the request's timeout (database writes around the request).
-LEASE_MARGIN_SECONDS = 10
+LEASE_MARGIN_SECONDS = 5
 USER_AGENT = "bizops-webhooks/1"
 
-_local = {"session": None}
+_local = threading.local()
 
 
 def _session() -> requests.Session:
-    # One session per process: connections to an endpoint are kept alive between deliveries.
-    if _local["session"] is None:
-        _local["session"] = transport.session()
-    return _local["session"]
+    # One session per thread: connections to an endpoint are kept alive between deliveries.
+    if getattr(_local, "session", None) is None:
+        _local.session = transport.session()
+    return _local.session
 
 
 def dispatch(limit: int = 1000) -> list[int]:
@@ -134,24 +135,27 @@ def _retry_after(response_headers: dict, code: int | None) -> timedelta | None:
 
 def attempt(delivery_id: int, rng: random.Random | None = None) -> timedelta | None:
     """Send the delivery once if it is due and free; the wait before its retry, if one is scheduled."""
-    if not _claim(delivery_id):
-        return None
-    delivery = Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    if not endpoint.enabled:
-        Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.CANCELLED, lease_until=None)
-        return None
-    Attempt.objects.filter(delivery=delivery, outcome=Attempt.Outcome.SENDING).update(
-        outcome=Attempt.Outcome.INTERRUPTED, error="its sender stopped mid-request (worker lost)"
-    )
-    body = render.body(delivery)
-    timestamp = int(time.time())
+    # Two commits per attempt: the claim with its log row, then the outcome.
+    with transaction.atomic():
+        if not _claim(delivery_id):
+            return None
+        delivery = Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+        endpoint = delivery.endpoint
+        if not endpoint.enabled:
+            Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.CANCELLED, lease_until=None)
+            return None
+        if delivery.attempts > 1:
+            Attempt.objects.filter(delivery=delivery, outcome=Attempt.Outcome.SENDING).update(
+                outcome=Attempt.Outcome.INTERRUPTED, error="its sender stopped mid-request (worker lost)"
+            )
+        body = render.body(delivery)
+        timestamp = int(time.time())
+        log = Attempt.objects.create(delivery=delivery, number=delivery.attempts, webhook_timestamp=timestamp)
     headers = {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         **signing.headers(endpoint.signing_secrets(), delivery.webhook_id, timestamp, body),
     }
-    log = Attempt.objects.create(delivery=delivery, number=delivery.attempts, webhook_timestamp=timestamp)
     started = time.monotonic()
     code, text, error, response_headers = None, "", "", {}
     try:
@@ -166,17 +170,18 @@ def attempt(delivery_id: int, rng: random.Random | None = None) -> timedelta | N
     ok = code is not None and 200 <= code < 300
     if code is not None and not ok:
         error = f"HTTP {code}" + (" (redirects are not followed)" if 300 <= code < 400 else "")
-    return _record(
-        delivery,
-        log,
-        ok=ok,
-        code=code,
-        text=text,
-        error=error,
-        duration=duration,
-        retry_after=_retry_after(response_headers, code),
-        rng=rng,
-    )
+    with transaction.atomic():
+        return _record(
+            delivery,
+            log,
+            ok=ok,
+            code=code,
+            text=text,
+            error=error,
+            duration=duration,
+            retry_after=_retry_after(response_headers, code),
+            rng=rng,
+        )
 
 
 def _record(delivery, log, *, ok, code, text, error, duration, retry_after, rng) -> timedelta | None:
@@ -191,9 +196,8 @@ def _record(delivery, log, *, ok, code, text, error, duration, retry_after, rng)
         pending.update(
             status=Delivery.Status.DELIVERED, delivered_at=now, lease_until=None, last_status_code=code
         )
-        WebhookEndpoint.objects.filter(pk=endpoint.pk, consecutive_failures__gt=0).update(
-            consecutive_failures=0
-        )
+        if endpoint.consecutive_failures:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
         return None
     logger.info(
         "webhook delivery #%s (%s to %s) attempt %s failed: %s",
@@ -210,16 +214,13 @@ def _record(delivery, log, *, ok, code, text, error, duration, retry_after, rng)
             wait = retry_after
         pending.update(next_attempt_at=now + wait, lease_until=None, last_status_code=code)
         return wait
-    with transaction.atomic():
-        pending.update(status=Delivery.Status.FAILED, lease_until=None, last_status_code=code)
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-            consecutive_failures=F("consecutive_failures") + 1
-        )
-        failures = WebhookEndpoint.objects.values_list("consecutive_failures", flat=True).get(pk=endpoint.pk)
-        if gone:
-            disable(endpoint.pk, "it answered 410 Gone", failures)
-        elif failures >= settings.WEBHOOK_DISABLE_AFTER_FAILURES:
-            disable(endpoint.pk, f"{failures} deliveries in a row failed every attempt", failures)
+    pending.update(status=Delivery.Status.FAILED, lease_until=None, last_status_code=code)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=F("consecutive_failures") + 1)
+    failures = WebhookEndpoint.objects.values_list("consecutive_failures", flat=True).get(pk=endpoint.pk)
+    if gone:
+        disable(endpoint.pk, "it answered 410 Gone", failures)
+    elif failures >= settings.WEBHOOK_DISABLE_AFTER_FAILURES:
+        disable(endpoint.pk, f"{failures} deliveries in a row failed every attempt", failures)
     return None
 
 

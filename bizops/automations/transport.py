@@ -15,6 +15,7 @@ non-global ranges; IPv4-mapped (``::ffff:a.b.c.d``) and NAT64
 (``64:ff9b::a.b.c.d``) forms are judged by the IPv4 address inside.
 """
 
+import contextlib
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -85,13 +86,19 @@ def resolve_checked(host: str, port: int) -> list[tuple]:
 
 
 def check_target(url: str) -> None:
-    """The save-time check: scheme, host, and what the host resolves to now."""
+    """The save-time check: scheme, host, and what the host resolves to now.
+
+    A name that does not resolve yet is accepted (a receiver set up later):
+    every connection is checked again anyway.
+    """
     check_url(url)
     parts = urlsplit(url)
     try:
-        resolve_checked(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror as exc:
-        raise RefusedTarget(f"{parts.hostname} does not resolve ({exc.strerror})") from None
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise RefusedTarget("the URL's port is not a number from 0 to 65535") from None
+    with contextlib.suppress(socket.gaierror, UnicodeError):
+        resolve_checked(parts.hostname, port)
 
 
 class _CheckedConnect:

@@ -19,7 +19,7 @@ SHOW_ONCE_TEMPLATE = "admin/automations/secret_once.html"
 def target(url: str) -> str:
     """Scheme and host only: the path of a Slack or Zapier URL is itself a credential."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/…" if parts.path not in ("", "/") else url
+    return f"{parts.netloc}/…" if parts.path not in ("", "/") else parts.netloc
 
 
 def show_secret(request, endpoint: WebhookEndpoint, secret: str, what: str):
@@ -40,7 +40,7 @@ def show_secret(request, endpoint: WebhookEndpoint, secret: str, what: str):
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ["name", "state", "format", "target_shown", "subscriptions", "last_delivery"]
+    list_display = ["name", "state", "format_shown", "target_shown", "subscriptions", "last_delivery"]
     list_filter = ["enabled", "format"]
     search_fields = ["name", "description"]
     readonly_fields = ["signing", "disabled_state"]
@@ -58,14 +58,14 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     @admin.display(description="state", ordering="enabled")
     def state(self, obj: WebhookEndpoint) -> str:
         if obj.enabled:
-            return format_html('<span class="wh-on">enabled</span>')
-        if obj.disabled_reason:
-            return format_html(
-                '<span class="wh-off" title="{}">disabled: {}</span>',
-                obj.disabled_reason,
-                obj.disabled_reason,
-            )
-        return format_html('<span class="wh-off">disabled</span>')
+            return format_html('<span class="wh-on">{}</span>', "enabled")
+        return format_html(
+            '<span class="wh-off">{}</span><div class="wh-note">{}</div>', "disabled", obj.disabled_reason
+        )
+
+    @admin.display(description="format", ordering="format")
+    def format_shown(self, obj: WebhookEndpoint) -> str:
+        return {"json": "JSON", "slack": "Slack", "zapier": "Zapier"}.get(obj.format, obj.format)
 
     @admin.display(description="target")
     def target_shown(self, obj: WebhookEndpoint) -> str:
@@ -73,9 +73,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     @admin.display(description="events")
     def subscriptions(self, obj: WebhookEndpoint) -> str:
-        if not obj.event_types:
+        names = list(obj.event_types)
+        if not names:
             return "none"
-        return format_html_join(" ", '<span class="wh-type">{}</span>', ((name,) for name in obj.event_types))
+        shown = format_html_join(" ", '<span class="wh-type">{}</span>', ((name,) for name in names[:3]))
+        if len(names) <= 3:
+            return shown
+        return format_html('{} <span title="{}">+{} more</span>', shown, ", ".join(names[3:]), len(names) - 3)
 
     @admin.display(description="last delivery")
     def last_delivery(self, obj: WebhookEndpoint) -> str:
@@ -83,7 +87,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         if last is None:
             return "none yet"
         at = timezone.localtime(last.created_at)
-        return f"{last.get_status_display()}, {at:%Y-%m-%d %H:%M}"
+        return format_html(
+            '{}<div class="wh-note">{}</div>', last.get_status_display(), f"{at:%Y-%m-%d %H:%M}"
+        )
 
     @admin.display(description="signing")
     def signing(self, obj: WebhookEndpoint) -> str:
@@ -157,16 +163,7 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "event_type",
-        "endpoint",
-        "status",
-        "attempts",
-        "last_status_code",
-        "created_at",
-        "delivered_at",
-    ]
+    list_display = ["id", "event_type", "endpoint", "status_shown", "attempts", "created"]
     list_filter = ["status", "endpoint", "event__type"]
     search_fields = ["event__type", "endpoint__name"]
     list_select_related = ["event", "endpoint"]
@@ -198,6 +195,15 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="event", ordering="event__type")
     def event_type(self, obj: Delivery) -> str:
         return obj.event.type
+
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, obj: Delivery) -> str:
+        code = f" ({obj.last_status_code})" if obj.last_status_code else ""
+        return f"{obj.get_status_display()}{code}"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj: Delivery) -> str:
+        return f"{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M}"
 
     @admin.display(description="webhook-id")
     def webhook_id(self, obj: Delivery) -> str:

@@ -167,7 +167,12 @@ CATALOGUE: dict[str, EventType] = {
             "flag.stale",
             1,
             "A feature flag became stale (past its lifetime, uniform or unused).",
-            {"flag": "the flag's key", "reason": "why it is stale"},
+            {
+                "flag": "the flag's key",
+                "reason": "why it is stale",
+                "down_since?": "when it became stale",
+                "reminder?": "false the first time, true on reminders",
+            },
             "Flag {flag} is stale: {reason}",
         ),
         EventType(

@@ -62,6 +62,16 @@ def _flip_up(subject: str, event_type: str | None, payload: dict, now: datetime)
         )
 
 
+def became(was: bool, now: bool, event_type: str, payload: dict) -> Event | None:
+    """Emit ``event_type`` when a condition turns true (``was`` false, ``now`` true); nothing otherwise."""
+    return emit(event_type, payload) if now and not was else None
+
+
+def flag_stale(flag: str, *, reason: str, now: datetime | None = None) -> Event | None:
+    """``flag.stale`` once when a flag becomes stale (reminded every ``ALERT_REMINDER_HOURS``)."""
+    return _flip_down(f"flag:{flag}", "flag.stale", {"flag": flag, "reason": reason}, now or timezone.now())
+
+
 def _job_admin_path(run_id: int | None) -> dict:
     return {"admin_path": f"/admin/health/jobrun/{run_id}/change/"} if run_id else {}
 

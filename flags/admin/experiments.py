@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from bizops.core.history_admin import HistoryAdmin
+from bizops.events.outbox import emit
 from flags import display, results
 from flags.admin.forms import JSON_OVERRIDES
 from flags.models import Conversion, Experiment, ExperimentResult, Exposure
@@ -78,6 +79,15 @@ class ExperimentAdmin(HistoryAdmin):
     autocomplete_fields = ["flag"]
     actions = [recompute]
     inlines = [ResultInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.status == Experiment.Status.DECIDED and "status" in form.changed_data:
+            emit(
+                "experiment.decided",
+                {"experiment": obj.key, "decision": obj.decision, "reasoning": obj.reasoning},
+            )
+
     readonly_fields = ["ice", "analysis_summary", "results_chart"]
     fieldsets = [
         (None, {"fields": ["key", "name", "hypothesis", "owner", "status"]}),

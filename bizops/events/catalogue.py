@@ -155,7 +155,7 @@ CATALOGUE: dict[str, EventType] = {
         EventType(
             "flag.changed",
             1,
-            "A feature flag was created, edited or deleted.",
+            "A feature flag was created or edited in the admin.",
             {
                 "flag": "the flag's key",
                 "change": "created, changed or deleted",

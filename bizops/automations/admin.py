@@ -1,8 +1,10 @@
 """Webhook endpoints and the delivery log in the admin (the Ops group manages both)."""
 
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -12,8 +14,51 @@ from bizops.automations.forms import WebhookEndpointForm
 from bizops.automations.models import Attempt, Delivery, WebhookEndpoint
 from bizops.automations.tasks import deliver_soon
 from bizops.core import durations
+from bizops.core.spreadsheet import SafeCSVWriter
 
+ATTEMPT_COLUMNS = [
+    "delivery",
+    "event",
+    "endpoint",
+    "webhook-id",
+    "attempt",
+    "started",
+    "outcome",
+    "status code",
+    "duration (s)",
+    "error",
+    "response body (start)",
+]
 SHOW_ONCE_TEMPLATE = "admin/automations/secret_once.html"
+
+
+def attempts_csv(attempts) -> HttpResponse:
+    """The attempt log as CSV: a receiver's answer is text from outside, escaped by ``SafeCSVWriter``."""
+    now = timezone.localtime()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="webhook-attempts-{now:%Y-%m-%d-%H%M}.csv"'
+    writer = SafeCSVWriter(response, as_text=lambda v: "" if v is None else str(v))
+    writer.writeheader(ATTEMPT_COLUMNS)
+    rows = attempts.select_related("delivery__event", "delivery__endpoint").order_by("delivery_id", "number")
+    for a in rows:
+        seconds = Decimal(a.duration.total_seconds()).quantize(Decimal("0.001")) if a.duration else None
+        started = timezone.localtime(a.started_at).isoformat(timespec="seconds")
+        writer.writerow(
+            [
+                a.delivery_id,
+                a.delivery.event.type,
+                a.delivery.endpoint.name,
+                a.delivery.webhook_id,
+                a.number,
+                started,
+                a.outcome,
+                a.status_code,
+                seconds,
+                a.error,
+                a.response_body,
+            ]
+        )
+    return response
 
 
 def target(url: str) -> str:
@@ -181,7 +226,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     inlines = [AttemptInline]
-    actions = ["replay"]
+    actions = ["replay", "download_attempts"]
 
     class Media:
         css = {"all": ["automations/admin.css"]}
@@ -223,3 +268,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         skipped = len(ids) - count
         note = f"; {skipped:,} skipped (pending already, or their endpoint is disabled)" if skipped else ""
         self.message_user(request, f"{count:,} delivery(ies) queued again{note}.")
+
+    @admin.action(description="Download their attempts (CSV, safe for spreadsheets)", permissions=["view"])
+    def download_attempts(self, request, queryset):
+        return attempts_csv(Attempt.objects.filter(delivery__in=queryset))

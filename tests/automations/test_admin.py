@@ -97,3 +97,23 @@ def test_the_ops_group_manages_endpoints_and_reads_the_log():
     assert "change_webhookendpoint" not in set(
         Group.objects.get(name="Growth").permissions.values_list("codename", flat=True)
     )
+
+
+def test_the_attempts_download_is_safe_in_a_spreadsheet(
+    admin_client, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    settings.WEBHOOK_RETRY_SCHEDULE = []
+    one = endpoint(receiver, "/evil", types=[], fail=[500])
+    receiver.answers["/evil"] = b'=HYPERLINK("http://x.example/steal","click");=1+2'
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(LIST, {"action": "send_test_event", "_selected_action": [one.pk]})
+    d = Delivery.objects.get()
+    response = admin_client.post(
+        "/admin/automations/delivery/", {"action": "download_attempts", "_selected_action": [d.pk]}
+    )
+    assert response["Content-Disposition"].startswith('attachment; filename="webhook-attempts-')
+    header, row = response.content.decode().splitlines()
+    assert header.startswith("delivery,event,endpoint,webhook-id,attempt,started")
+    assert f'"{d.webhook_id}",1,' in row and ',"failed",500,' in row
+    assert row.endswith('"\'=HYPERLINK(""http://x.example/steal"",""click"");=1+2"')

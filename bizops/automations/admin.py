@@ -68,10 +68,11 @@ def target(url: str) -> str:
 
 
 def show_secret(request, endpoint: WebhookEndpoint, secret: str, what: str):
-    return TemplateResponse(
+    response = TemplateResponse(
         request,
         SHOW_ONCE_TEMPLATE,
         {
+            **admin.site.each_context(request),
             "title": f"Signing secret of {endpoint.name}",
             "endpoint": endpoint,
             "secret": secret,
@@ -80,6 +81,8 @@ def show_secret(request, endpoint: WebhookEndpoint, secret: str, what: str):
             "grace_until": endpoint.previous_secret_expires_at,
         },
     )
+    response["Cache-Control"] = "no-store"  # the secret must not stay in a cache
+    return response
 
 
 @admin.register(WebhookEndpoint)

@@ -93,3 +93,17 @@ def test_the_delivery_log_and_a_deliverys_attempts_fit(page, live_server, output
     page.goto(f"{live_server.url}/admin/automations/delivery/{delivery.pk}/change/")
     assert_fits(page, "#content-main", "webhook-delivery", output_dir)
     assert page.locator(".wh-body").first.is_visible()
+
+
+def test_the_add_form_and_the_secret_shown_once_fit(page, live_server, output_dir, settings):  # noqa: F811
+    page.goto(f"{live_server.url}/admin/automations/webhookendpoint/add/")
+    assert_fits(page, "#content-main", "webhook-endpoint-add", output_dir)
+    page.fill("#id_name", "crm")
+    page.fill("#id_url", "https://93.184.216.34/hooks/bizops")
+    page.check("input[name=event_types][value='job.failed']")
+    page.click("input[name=_save]")
+    secret = page.locator("#webhook-secret").inner_text()
+    assert secret == WebhookEndpoint.objects.get(name="crm").secret
+    assert_fits(page, "#content-main", "webhook-secret-once", output_dir)
+    page.goto(f"{live_server.url}/admin/automations/webhookendpoint/")
+    assert secret not in page.content()

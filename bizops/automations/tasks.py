@@ -29,7 +29,7 @@ def _queue(ids: list[int]) -> int:
     return len(ids)
 
 
-def deliver_after_commit(event_ids: list[str]) -> None:
+def deliver_after_commit() -> None:
     if settings.WEBHOOK_DELIVER_ON_COMMIT:
         dispatch.delay()
 

@@ -18,7 +18,6 @@ The machinery floor knows no app above it: listeners register themselves
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,15 +27,15 @@ from bizops.events.models import Event
 
 logger = logging.getLogger(__name__)
 
-_listeners: list[Callable[[list[str]], None]] = []
+_listeners: list[Callable[[], None]] = []
 
 
 class InvalidPayload(ValueError):
     pass
 
 
-def on_commit_of_events(listener: Callable[[list[str]], None]) -> None:
-    """Call ``listener(event_ids)`` after each commit that recorded events."""
+def on_commit_of_events(listener: Callable[[], None]) -> None:
+    """Call ``listener()`` after each commit that recorded events."""
     if listener not in _listeners:
         _listeners.append(listener)
 
@@ -50,17 +49,23 @@ def emit(type: str, payload: dict, *, occurred_at: datetime | None = None, using
     event = Event.objects.using(using).create(
         type=spec.name, version=spec.version, payload=payload, occurred_at=occurred_at or timezone.now()
     )
-    # robust: a broker that is down at commit must not break the caller's request;
-    # the sweep sends the event later.
-    transaction.on_commit(partial(_tell_listeners, [str(event.pk)]), using=using, robust=True)
+    connection = transaction.get_connection(using)
+    # Once per transaction: its listeners handle every event it committed. Only a callback
+    # whose savepoints are all still open counts (one of a savepoint that rolled back is gone).
+    open_savepoints = set(connection.savepoint_ids)
+    pending = (f is _tell_listeners and sids <= open_savepoints for sids, f, _ in connection.run_on_commit)
+    if not any(pending):
+        # robust: a broker that is down at commit must not break the caller's request;
+        # the sweep sends the event later.
+        transaction.on_commit(_tell_listeners, using=using, robust=True)
     return event
 
 
-def _tell_listeners(event_ids: list[str]) -> None:
+def _tell_listeners() -> None:
     for listener in list(_listeners):
         try:
-            listener(event_ids)
-        except Exception:  # the outbox row is committed: the sweep delivers it
+            listener()
+        except Exception:  # the outbox rows are committed: the sweep delivers them
             logger.warning(
-                "event listener %r failed; the sweep will deliver %s", listener, event_ids, exc_info=True
+                "event listener %r failed; the sweep will deliver its events", listener, exc_info=True
             )

@@ -252,3 +252,29 @@ def test_the_secret_never_reaches_the_logs(
     emit_committed(django_capture_on_commit_callbacks)
     assert ep.secret.removeprefix("whsec_") not in caplog.text
     assert "attempt 1 failed: HTTP 500" in caplog.text
+
+
+def test_a_transaction_with_many_events_queues_one_dispatch(
+    receiver, webhook_settings, django_capture_on_commit_callbacks
+):
+    endpoint(receiver, "/many")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for n in range(5):
+            emit("job.failed", {**FAILED, "run_id": n})
+    assert len(callbacks) == 1
+    assert len(receiver.accepted("/many")) == 5
+
+
+def test_an_event_after_a_rolled_back_savepoint_still_queues_its_dispatch(
+    receiver, webhook_settings, django_capture_on_commit_callbacks
+):
+    endpoint(receiver, "/after")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with transaction.atomic():
+                emit("job.failed", FAILED)
+                raise RuntimeError("the inner change failed")
+        except RuntimeError:
+            pass
+        kept = emit("job.failed", {**FAILED, "run_id": 8})
+    assert [r.webhook_id for r in receiver.accepted("/after")] == [kept.webhook_id]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from bizops.events.outbox import emit
+from bizops.events.outbox import admin_path, emit
 from finance import engine, levers
 from finance.drivers import NAMES, DriverError, clean_values, month_index, parse_month, plain
 from finance.engine import MONTH_COLUMNS, Drivers, OneOff
@@ -181,7 +181,15 @@ def run_forecast(scenario: Scenario, *, produced_by: str, drivers: Drivers | Non
             )
             for m in result.months
         )
-        emit("forecast.ready", {"scenario": scenario.name, "run_id": run.pk, "produced_by": run.produced_by})
+        emit(
+            "forecast.ready",
+            {
+                "scenario": scenario.name,
+                "run_id": run.pk,
+                "produced_by": run.produced_by,
+                "admin_path": admin_path(run),
+            },
+        )
     return run
 
 

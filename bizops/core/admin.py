@@ -16,7 +16,7 @@ from bizops.core.markdown import render_markdown
 from bizops.core.models import BacklogTicket, Report
 from bizops.core.resources import BacklogTicketResource
 from bizops.core.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin
-from bizops.events.outbox import emit
+from bizops.events.outbox import admin_path, emit
 
 admin.site.site_header = "bizops"
 admin.site.site_title = "bizops"
@@ -65,7 +65,13 @@ class BacklogTicketAdmin(
         if not change:
             emit(
                 "ticket.created",
-                {"ticket": obj.key, "title": obj.title, "priority": obj.priority, "source": "admin"},
+                {
+                    "ticket": obj.key,
+                    "title": obj.title,
+                    "priority": obj.priority,
+                    "source": "admin",
+                    "admin_path": admin_path(obj),
+                },
             )
 
     readonly_fields = ["rendered_body", "created_at", "updated_at", "done_at", "changes"]

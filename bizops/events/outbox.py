@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from bizops.events import catalogue
@@ -38,6 +39,12 @@ def on_commit_of_events(listener: Callable[[], None]) -> None:
     """Call ``listener()`` after each commit that recorded events."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def admin_path(obj) -> str:
+    """The admin page of a model instance, for a payload's ``admin_path`` (a link in Slack)."""
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
 
 
 def emit(type: str, payload: dict, *, occurred_at: datetime | None = None, using: str | None = None) -> Event:

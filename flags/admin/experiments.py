@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from bizops.core.history_admin import HistoryAdmin
-from bizops.events.outbox import emit
+from bizops.events.outbox import admin_path, emit
 from flags import display, results
 from flags.admin.forms import JSON_OVERRIDES
 from flags.models import Conversion, Experiment, ExperimentResult, Exposure
@@ -85,7 +85,12 @@ class ExperimentAdmin(HistoryAdmin):
         if obj.status == Experiment.Status.DECIDED and "status" in form.changed_data:
             emit(
                 "experiment.decided",
-                {"experiment": obj.key, "decision": obj.decision, "reasoning": obj.reasoning},
+                {
+                    "experiment": obj.key,
+                    "decision": obj.decision,
+                    "reasoning": obj.reasoning,
+                    "admin_path": admin_path(obj),
+                },
             )
 
     readonly_fields = ["ice", "analysis_summary", "results_chart"]

@@ -11,7 +11,7 @@ from bizops.core.admin_actions import set_field_action
 from bizops.core.history import change_log
 from bizops.core.history_admin import HistoryAdmin
 from bizops.core.spreadsheet import SpreadsheetSafeExportAdmin
-from bizops.events.outbox import emit
+from bizops.events.outbox import admin_path, emit
 from flags import conditions
 from flags.admin.forms import JSON_OVERRIDES
 from flags.history import revert
@@ -72,6 +72,7 @@ class FlagAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, HistoryAdmin
                 "flag": obj.key,
                 "change": "changed" if change else "created",
                 "by": request.user.get_username(),
+                "admin_path": admin_path(obj),
             },
         )
 

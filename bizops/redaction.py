@@ -47,6 +47,8 @@ _PATTERNS = [
         re.compile(r"(?i)(\"(?:access_token|refresh_token|client_secret|password)\"\s*:\s*\")[^\"]*"),
         rf"\1{MASK}",
     ),
+    # Standard Webhooks signing secrets (whsec_ + base64), wherever they turn up
+    (re.compile(r"\b(whsec_)[A-Za-z0-9+/=]+"), rf"\1{MASK}"),
     # scheme://user:password@host; up to the last @ before the host, as URL
     # parsers read it: a password may hold a raw @ (p@ss@word)
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)([^\s/]+)(@)", re.I), rf"\1{MASK}\3"),

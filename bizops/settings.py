@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "simple_history",
     "health",
     "health_check",
+    "bizops.events",
     "bizops.core",
     "etl",
     "finance",
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "bizops.supabase",
     "bizops.audit",
     "bizops.demo",
+    "bizops.automations",
 ]
 
 MIDDLEWARE = [
@@ -357,3 +359,28 @@ ETL_HTTP_MAX_RETRIES = env.int("ETL_HTTP_MAX_RETRIES", default=6)
 ETL_HTTP_BACKOFF_MAX = env.float("ETL_HTTP_BACKOFF_MAX", default=60.0)
 ETL_HTTP_MAX_WAIT = env.float("ETL_HTTP_MAX_WAIT", default=900.0)
 ETL_BATCH_SIZE = env.int("ETL_BATCH_SIZE", default=5000)
+
+# --- Automations: events and webhooks (README "Automations") ---
+# The automations tasks go to their own queue: a worker must consume it (`-Q celery,webhooks`).
+WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="webhooks")
+CELERY_TASK_ROUTES = {"automations.*": {"queue": WEBHOOKS_QUEUE}}
+# Where links in Slack messages and e-mails point (the admin's scheme and host).
+BIZOPS_BASE_URL = env.str("BIZOPS_BASE_URL", default="http://127.0.0.1:8000")
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
+# Waits before each retry (s, m, h, d): nine retries over about a day, then the delivery is given up.
+WEBHOOK_RETRY_SCHEDULE = env.list(
+    "WEBHOOK_RETRY_SCHEDULE", default=["5s", "1m", "5m", "30m", "1h", "2h", "4h", "8h", "8h"]
+)
+WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.2)
+# An endpoint is disabled after this many deliveries in a row were given up (or at once on 410 Gone).
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=3)
+WEBHOOK_SECRET_ROTATION_GRACE_HOURS = env.int("WEBHOOK_SECRET_ROTATION_GRACE_HOURS", default=24)
+# Loopback, private, link-local, CGNAT and multicast targets are refused unless this is on (local tests).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_RESPONSE_BODY_MAX = env.int("WEBHOOK_RESPONSE_BODY_MAX", default=2000)
+# Queue the dispatch after each commit that recorded events (off: only the beat sweep sends).
+WEBHOOK_DELIVER_ON_COMMIT = env.bool("WEBHOOK_DELIVER_ON_COMMIT", default=True)
+# A subject that stays down (a failing job, a stale source) is reminded this often.
+ALERT_REMINDER_HOURS = env.int("ALERT_REMINDER_HOURS", default=24)
+# health.score_dropped is emitted when the weekly score falls by more than this many points.
+HEALTH_SCORE_DROP_ALERT = env("HEALTH_SCORE_DROP_ALERT", cast=decimal, default=Decimal("10"))

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
+from bizops.events.outbox import admin_path, emit
 from finance import commerce, engine, levers
 from finance.commerce import COMMERCE_COLUMNS, CommerceDrivers
 from finance.drivers import (
@@ -264,6 +265,7 @@ def run_commerce_forecast(scenario: Scenario, drivers: CommerceDrivers, *, produ
         ForecastMonth.objects.bulk_create(
             ForecastMonth(run=run, month=m.month, period=m.period, **commerce_row(m)) for m in result.months
         )
+        _announce(run)
     return run
 
 
@@ -303,7 +305,21 @@ def run_forecast(scenario: Scenario, *, produced_by: str, drivers: Drivers | Non
             )
             for m in result.months
         )
+        _announce(run)
     return run
+
+
+def _announce(run: ForecastRun) -> None:
+    """``forecast.ready`` in the run's own transaction (the outbox sends it after the commit)."""
+    emit(
+        "forecast.ready",
+        {
+            "scenario": run.scenario_name,
+            "run_id": run.pk,
+            "produced_by": run.produced_by,
+            "admin_path": admin_path(run),
+        },
+    )
 
 
 def run_forecasts(scenarios, *, produced_by: str, on_progress=None) -> list[ForecastRun]:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from bizops.events.flips import became
 from flags import orders, stats
 from flags.models import Conversion, Experiment, ExperimentAnalysis, ExperimentResult, Exposure
 
@@ -153,6 +154,11 @@ def recompute(experiment: Experiment) -> ExperimentAnalysis:
     higher_is_better = {m[1:] for m in experiment.guardrail_metrics if m.startswith("+")}
     outcome, reason = verdict(primary, guardrails, srm_flagged, higher_is_better)
     with transaction.atomic():
+        was = (
+            ExperimentAnalysis.objects.filter(experiment=experiment)
+            .values_list("srm_flagged", "verdict")
+            .first()
+        )
         ExperimentResult.objects.filter(experiment=experiment).delete()
         ExperimentResult.objects.bulk_create(primary + guardrails)
         analysis, _ = ExperimentAnalysis.objects.update_or_create(
@@ -165,6 +171,19 @@ def recompute(experiment: Experiment) -> ExperimentAnalysis:
                 "verdict": outcome,
                 "verdict_reason": reason,
             },
+        )
+        key, reached = experiment.key, outcome != Verdict.NOT_ENOUGH_DATA
+        became(
+            bool(was and was[0]),
+            srm_flagged,
+            "experiment.srm_detected",
+            {"experiment": key, "srm_p_value": _decimal(srm), "threshold": settings.FLAGS_SRM_THRESHOLD},
+        )
+        became(
+            bool(was and was[1] != Verdict.NOT_ENOUGH_DATA),
+            reached,
+            "experiment.sample_reached",
+            {"experiment": key, "users": analysis.users, "conversions": sum(r.conversions for r in primary)},
         )
     return analysis
 

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 
 from django.utils import timezone
 
+from bizops.events import flips
 from bizops.redaction import redact
 from health.abandoned import abandon_runs_of
 from health.locks import job_lock
@@ -89,6 +90,14 @@ def skip_message(job: str) -> str:
     return f"skipped: {job} is already running (run #{holder.pk} since {since:%Y-%m-%d %H:%M:%S %Z})"
 
 
+def _alert(flip, job: str, **details) -> None:
+    """job.failed / job.recovered on a flip (bizops.events.flips); never the job's own failure."""
+    try:
+        flip(job, **details)
+    except Exception:
+        logger.warning("could not record the alert of job %s", job, exc_info=True)
+
+
 @contextmanager
 def track_job(
     job: str,
@@ -148,8 +157,10 @@ def _recorded(job: str, trigger: str, task_id: str, *, locked: bool = True) -> I
         # BaseException too: a worker shutting down or a Ctrl-C still leaves
         # an honest record instead of a run stuck at "running".
         _finish(handle.run, JobRun.Status.FAILED, format_error(exc))
+        _alert(flips.job_failed, job, run_id=handle.run.pk, error=handle.run.error)
         raise
     else:
         _finish(handle.run, JobRun.Status.SUCCEEDED)
+        _alert(flips.job_succeeded, job, run_id=handle.run.pk)
     finally:
         _current.reset(token)

@@ -139,9 +139,7 @@ def write_snapshot(sweep: Sweep, produced_by: str = "health.weekly_sweep") -> tu
     snapshot.report_slug = report.slug
     snapshot.save(update_fields=["report_slug"])
     before = previous[0].scores.get("resilience", {}).get("value") if previous else None
-    if before is not None and sweep.score is not None and sweep.score < before:
-        signals_out.notify("score.dropped", {"score": "resilience", "from": before, "to": sweep.score})
-    signals_out.notify("report.written", {"report": report.slug, "snapshot": snapshot.pk})
+    signals_out.weekly_report(report, sweep.score, before)
     return snapshot, report
 
 

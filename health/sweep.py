@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from health import families, registry, scores
+from health import families, registry, scores, signals_out
 from health.abandoned import abandon_stuck, mark_abandoned
 from health.jobs import current_run
 from health.models import HealthSnapshot, Monitor
@@ -77,8 +77,18 @@ def run_sweep(days: int = 7) -> Sweep:
                 if slot.outcome in ("pending", "missed"):
                     slot.outcome, slot.started = "on_time", running.run.started_at
     sweep.sources = judge_sources(end)
-    record_states(Monitor.Kind.JOB, {j.spec.name: (j.state, j.reason) for j in sweep.jobs}, end)
-    record_states(Monitor.Kind.SOURCE, {s.spec.name: (s.state, s.reason) for s in sweep.sources}, end)
+    record_states(
+        Monitor.Kind.JOB,
+        {j.spec.name: (j.state, j.reason) for j in sweep.jobs},
+        end,
+        signals_out.job_announcer({j.spec.name: j for j in sweep.jobs}, end),
+    )
+    record_states(
+        Monitor.Kind.SOURCE,
+        {s.spec.name: (s.state, s.reason) for s in sweep.sources},
+        end,
+        signals_out.source_announcer({s.spec.name: s for s in sweep.sources}, end),
+    )
 
     for job in sweep.jobs:
         sweep.findings += families.job_findings(job)

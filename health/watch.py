@@ -18,6 +18,7 @@ and handed to ``health.signals_out``.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from health import registry, signals_out
+from health import registry
 from health.expected import EARLY, Matched, Schedule, beat_schedules, match_runs, schedule_for
 from health.models import Flip, JobRun, Monitor
 
@@ -232,11 +233,17 @@ def _hours(delta: timedelta) -> str:
 
 
 @transaction.atomic
-def record_states(kind: str, states: dict[str, tuple[str, str]], now: datetime) -> list[Flip]:
+def record_states(
+    kind: str,
+    states: dict[str, tuple[str, str]],
+    now: datetime,
+    announce: Callable[[Flip], None] | None = None,
+) -> list[Flip]:
     """Store each name's state; a change is a Flip (compare-and-set, so it is recorded once).
 
-    One transaction: a state never changes without its flip, and the seam is told
-    inside it (so an event written there commits or rolls back with the flip).
+    One transaction: a state never changes without its flip, and ``announce`` is
+    told of each flip inside it (so an event it writes commits or rolls back with
+    the flip; ``health.signals_out``).
     """
     existing = {m.name: m for m in Monitor.objects.filter(kind=kind)}
     missing = [
@@ -260,20 +267,6 @@ def record_states(kind: str, states: dict[str, tuple[str, str]], now: datetime) 
     Flip.objects.bulk_create(flips)
     Monitor.objects.filter(kind=kind, name__in=list(states)).update(checked_at=now)
     for flip in flips:
-        payload = {
-            "kind": str(kind),
-            "name": flip.monitor.name,
-            "from": str(flip.old_state),
-            "to": str(flip.new_state),
-        }
-        signals_out.notify(
-            "job.flipped" if kind == Monitor.Kind.JOB else "source.flipped",
-            {
-                **payload,
-                "at": now.isoformat(),
-                "why": flip.reason,
-            },
-        )
-        if kind == Monitor.Kind.SOURCE and flip.new_state == State.STALE:
-            signals_out.notify("source.stale", {**payload, "at": now.isoformat(), "why": flip.reason})
+        if announce is not None:
+            announce(flip)
     return flips

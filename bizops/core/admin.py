@@ -16,6 +16,7 @@ from bizops.core.markdown import render_markdown
 from bizops.core.models import BacklogTicket, Report
 from bizops.core.resources import BacklogTicketResource
 from bizops.core.spreadsheet import SafeCSV, SpreadsheetSafeExportAdmin
+from bizops.events.outbox import admin_path, emit
 
 admin.site.site_header = "bizops"
 admin.site.site_title = "bizops"
@@ -61,6 +62,21 @@ class BacklogTicketAdmin(
     list_select_related = ["owner"]
     search_fields = ["key", "title", "kpi", "body", "acceptance_criteria"]
     actions = [_move_action(status) for status in BacklogTicket.Status.values]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            emit(
+                "ticket.created",
+                {
+                    "ticket": obj.key,
+                    "title": obj.title,
+                    "priority": obj.priority,
+                    "source": "admin",
+                    "admin_path": admin_path(obj),
+                },
+            )
+
     readonly_fields = ["rendered_body", "created_at", "updated_at", "done_at", "changes"]
     autocomplete_fields = []
     fieldsets = [

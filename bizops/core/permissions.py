@@ -28,7 +28,7 @@ GROUP_AREAS: dict[str, tuple[list[str], list[str]]] = {
         ["finance"],
         ["etl.add_fxrate", "etl.change_fxrate", "etl.delete_fxrate", "etl.view_fxrate"],
     ),
-    "Ops": (["health", "django_celery_beat", "etl"], []),
+    "Ops": (["health", "django_celery_beat", "etl", "automations", "events"], []),
 }
 SHARED_PERMISSIONS = ["bizops.view_report", "etl.view_dailymetric"]
 

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from bizops.core.admin_numbers import NumbersAdmin
 from bizops.core.history_admin import HistoryAdmin
+from bizops.events.outbox import admin_path, emit
 from flags import display, results
 from flags.admin.forms import JSON_OVERRIDES
 from flags.models import Conversion, Experiment, ExperimentResult, Exposure
@@ -79,6 +80,20 @@ class ExperimentAdmin(HistoryAdmin):
     autocomplete_fields = ["flag"]
     actions = [recompute]
     inlines = [ResultInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.status == Experiment.Status.DECIDED and "status" in form.changed_data:
+            emit(
+                "experiment.decided",
+                {
+                    "experiment": obj.key,
+                    "decision": obj.decision,
+                    "reasoning": obj.reasoning,
+                    "admin_path": admin_path(obj),
+                },
+            )
+
     readonly_fields = ["ice", "analysis_summary", "results_chart"]
     fieldsets = [
         (None, {"fields": ["key", "name", "hypothesis", "owner", "status"]}),

@@ -11,6 +11,7 @@ from bizops.core.admin_actions import set_field_action
 from bizops.core.history import change_log
 from bizops.core.history_admin import HistoryAdmin
 from bizops.core.spreadsheet import SpreadsheetSafeExportAdmin
+from bizops.events.outbox import admin_path, emit
 from flags import conditions
 from flags.admin.forms import JSON_OVERRIDES
 from flags.history import revert
@@ -62,6 +63,19 @@ class FlagAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, HistoryAdmin
     list_filter = ["kind", "enabled", StaleFilter, "value_type", "owner"]
     list_select_related = ["owner"]
     search_fields = ["key", "description"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        emit(
+            "flag.changed",
+            {
+                "flag": obj.key,
+                "change": "changed" if change else "created",
+                "by": request.user.get_username(),
+                "admin_path": admin_path(obj),
+            },
+        )
+
     actions = [_set_enabled(True), _set_enabled(False)]
     inlines = [ScheduledChangeInline]
     readonly_fields = ["created_at", "updated_at", "last_evaluated_at", "stale_why", "rule_reference"]

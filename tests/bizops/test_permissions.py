@@ -13,7 +13,7 @@ AREAS = {
     "Team": {"bizops"},
     "Growth": {"flags"},
     "Finance": {"finance"},
-    "Ops": {"health", "django_celery_beat", "etl"},
+    "Ops": {"health", "django_celery_beat", "etl", "automations", "events"},
 }
 
 

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from health import registry, signals_out
+from bizops.events.models import Event
+from health import registry
 from health.models import Flip, Monitor
 from health.sweep import run_sweep
 from health.watch import record_states
@@ -14,11 +15,9 @@ from tests.factories import JobRunFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def events(monkeypatch):
-    seen = []
-    monkeypatch.setattr(signals_out, "notify", lambda kind, payload: seen.append((kind, payload)))
-    return seen
+def events(type_: str) -> list[dict]:
+    """The payloads of the outbox's events of ``type_``, oldest first."""
+    return [e.payload for e in Event.objects.filter(type=type_).order_by("created_at", "pk")]
 
 
 def failed(job, hours_ago):
@@ -26,7 +25,7 @@ def failed(job, hours_ago):
     return JobRunFactory(job=job, status="failed", started_at=at, finished_at=at, error="ValueError: boom")
 
 
-def test_it_creates_a_flip_when_a_job_goes_down_after_n_failures_in_a_row(only_these_jobs, events):
+def test_it_creates_a_flip_when_a_job_goes_down_after_n_failures_in_a_row(only_these_jobs):
     only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1), failures=2))
     failed("a.daily", 3)
     (job,) = run_sweep().jobs
@@ -38,10 +37,25 @@ def test_it_creates_a_flip_when_a_job_goes_down_after_n_failures_in_a_row(only_t
         ("new", "late", "the last run failed (1 of 2 allowed)"),
         ("late", "down", "2 failures in a row"),
     ]
-    assert [kind for kind, _ in events] == ["job.flipped", "job.flipped"]
-    payload = events[-1][1]
-    assert (payload["name"], payload["from"], payload["to"]) == ("a.daily", "late", "down")
-    assert payload["why"] == "2 failures in a row"
+    # Failures are announced by the job wrapper as each run ends (job.failed), not by the sweep.
+    assert events("job.missed") == []
+
+
+def test_a_missed_run_alerts_once_while_the_job_stays_down_then_its_recovery(only_these_jobs):
+    only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1), grace=timedelta(hours=2)))
+    at = timezone.now() - timedelta(days=3)
+    JobRunFactory(job="a.daily", status="succeeded", started_at=at, finished_at=at, duration=timedelta(0))
+    (job,) = run_sweep().jobs
+    assert job.state == "down" and job.reason.startswith("missed")
+    run_sweep()  # still down: no second alert before the reminder interval
+    (missed,) = events("job.missed")
+    assert (missed["job"], missed["every_seconds"], missed["grace_seconds"]) == ("a.daily", 86400, 7200)
+    assert missed["reminder"] is False
+    now = timezone.now()
+    JobRunFactory(job="a.daily", status="succeeded", started_at=now, finished_at=now, duration=timedelta(0))
+    (job,) = run_sweep().jobs
+    assert job.state == "up"
+    assert [e["job"] for e in events("job.recovered")] == ["a.daily"]
 
 
 def test_an_unchanged_state_records_no_flip(only_these_jobs):
@@ -78,7 +92,7 @@ def source(only_these_jobs):
     return data
 
 
-def test_a_source_is_fresh_within_its_lag_late_within_grace_and_stale_beyond(source, events):
+def test_a_source_is_fresh_within_its_lag_late_within_grace_and_stale_beyond(source):
     now = timezone.now()
     source["newest"], source["load"] = now - timedelta(hours=1), now - timedelta(hours=1)
     assert [s.state for s in run_sweep().sources] == ["fresh"]
@@ -87,7 +101,8 @@ def test_a_source_is_fresh_within_its_lag_late_within_grace_and_stale_beyond(sou
     assert (late.state, late.reason) == ("late", "30.0 h old, expected within 26.0 h")
     source["newest"] = now - timedelta(hours=40)
     assert [s.state for s in run_sweep().sources] == ["stale"]
-    assert ("source.stale", "shop") in [(kind, payload["name"]) for kind, payload in events]
+    (stale,) = events("source.stale")
+    assert (stale["source"], stale["max_age_seconds"]) == ("shop", (26 + 12) * 3600)
 
 
 def test_a_data_date_covers_its_whole_day_in_the_reporting_time_zone(source):
@@ -105,7 +120,7 @@ def test_a_source_never_loaded_is_stale(source):
     assert (report.state, report.reason) == ("stale", "no data yet")
 
 
-def test_the_sweep_tells_the_seam_when_the_report_is_written_and_the_score_drops(only_these_jobs, events):
+def test_the_sweep_announces_the_report_and_a_score_drop_past_the_threshold(only_these_jobs, settings):
     from health.report import write_snapshot
 
     only_these_jobs(registry.JobSpec("a.daily", timedelta(days=1)))
@@ -114,6 +129,6 @@ def test_the_sweep_tells_the_seam_when_the_report_is_written_and_the_score_drops
     write_snapshot(run_sweep())
     failed("a.daily", 1)
     write_snapshot(run_sweep())
-    kinds = [kind for kind, _ in events]
-    assert kinds.count("report.written") == 2
-    assert ("score.dropped", {"score": "resilience", "from": 100.0, "to": 50.0}) in events
+    assert [e["kind"] for e in events("health.report_ready")] == ["system", "system"]
+    (dropped,) = events("health.score_dropped")  # 100 -> 50: a drop of 50 > the 10-point threshold
+    assert (dropped["previous_score"], dropped["score"], dropped["threshold"]) == ("100.0", "50.0", "10")

@@ -32,15 +32,17 @@ def celery_worker_process(transactional_db, tmp_path):
 
 
 @contextmanager
-def worker_process(tmp_path, *, pool: str = "solo", env: dict | None = None):
+def worker_process(
+    tmp_path, *, pool: str = "solo", env: dict | None = None, queue: str | None = None, concurrency: int = 1
+):
     """A `celery worker` subprocess on its own queue; yields (client app, queue, worker Popen).
 
     ``pool="prefork"`` runs one child process (concurrency 1), as in production;
-    ``env`` adds to the worker's environment.
+    ``env`` adds to the worker's environment; ``queue`` names the queue (default: a fresh one).
     """
     require_postgres(connection)
     broker = redis_url()
-    queue = f"tests-{uuid.uuid4().hex[:8]}"
+    queue = queue or f"tests-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bizops.settings",
@@ -61,7 +63,7 @@ def worker_process(tmp_path, *, pool: str = "solo", env: dict | None = None):
             "bizops",
             "worker",
             f"--pool={pool}",
-            "--concurrency=1",
+            f"--concurrency={concurrency}",
             "-Q",
             queue,
             "-n",

@@ -7,7 +7,8 @@ each under a stable key that starts with the job's own prefix::
 
 and ``sync`` makes the backlog agree, in one transaction:
 
-- a wanted key without a ticket: the ticket is **created** with the spec's
+- a wanted key without a ticket: the ticket is **created** (and ``ticket.created``
+  emitted in the same transaction) with the spec's
   status and priority, owned by the spec's user (looked up by username; an
   unknown name leaves it unowned and the body says so);
 - a wanted key whose ticket is open: its title, KPI, target, 30-day signal and
@@ -30,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bizops.core.models import BacklogTicket
+from bizops.events.outbox import admin_path, emit
 
 NOTES_HEADING = "\n\n#### Notes\n"
 DONE = BacklogTicket.Status.DONE
@@ -108,8 +110,18 @@ def sync(
             "signal_30d": spec.signal_30d,
         }
         if ticket is None:
-            BacklogTicket.objects.create(
+            created = BacklogTicket.objects.create(
                 key=spec.key, priority=spec.priority, status=spec.status, owner=owner, body=body, **fields
+            )
+            emit(
+                "ticket.created",
+                {
+                    "ticket": created.key,
+                    "title": created.title,
+                    "priority": created.priority,
+                    "source": source_label,
+                    "admin_path": admin_path(created),
+                },
             )
             counts["created"] += 1
             continue

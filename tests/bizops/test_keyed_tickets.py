@@ -4,6 +4,7 @@ import time_machine
 from bizops.core import keyed_tickets
 from bizops.core.keyed_tickets import TicketSpec, sync
 from bizops.core.models import BacklogTicket
+from bizops.events.models import Event
 from tests.factories import BacklogTicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,9 @@ def test_running_twice_changes_nothing_the_second_time():
     counts = sync("audit-", [spec()], "the business audit")
     assert counts == {"created": 0, "updated": 0, "reopened": 0, "closed": 0, "unchanged": 1}
     assert BacklogTicket.objects.count() == 1
+    # ticket.created once, from the run that created it.
+    (created,) = [e.payload for e in Event.objects.filter(type="ticket.created")]
+    assert (created["ticket"], created["source"]) == ("audit-cac", "the business audit")
 
 
 def test_an_open_ticket_is_updated_but_keeps_the_teams_status_priority_and_owner():

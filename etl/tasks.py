@@ -7,7 +7,6 @@ that raises has failed for a reason a person must look at.
 
 from celery import chord, shared_task
 
-from bizops.events.outbox import emit
 from etl import pipeline, sources
 from etl.metrics.compute import recompute
 from etl.metrics.days import parse_day
@@ -20,16 +19,7 @@ def _day(value: str | None, name: str):
 
 
 def _pull(source: str, since: str | None, until: str | None) -> dict:
-    result = pull_source(source, since=_day(since, "since"), until=_day(until, "until")).as_dict()
-    emit(
-        "etl.run_finished",
-        {
-            "job": f"etl.pull_{source}",
-            "status": "succeeded",
-            **{k: result[k] for k in ("rows_read", "rows_written")},
-        },
-    )
-    return result
+    return pull_source(source, since=_day(since, "since"), until=_day(until, "until")).as_dict()
 
 
 def _pull_task(source: sources.Source):

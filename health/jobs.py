@@ -22,10 +22,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.db import transaction
 from django.utils import timezone
 
 from bizops.events import flips
+from bizops.events.outbox import emit
 from bizops.redaction import redact
+from health import registry
 from health.abandoned import abandon_runs_of
 from health.locks import job_lock
 from health.models import JobRun
@@ -78,8 +81,26 @@ def format_error(exc: BaseException) -> str:
 
 
 def _finish(run: JobRun, status: str, error: str = "") -> None:
-    if not run.finish(status, error):
-        logger.warning("job run #%s (%s) ended %s after being marked %s", run.pk, run.job, status, run.status)
+    """Record the run's end and, in the same transaction, the job's finish event if it has one."""
+    spec = registry.job(run.job)
+    with transaction.atomic():
+        if not run.finish(status, error):
+            logger.warning(
+                "job run #%s (%s) ended %s after being marked %s", run.pk, run.job, status, run.status
+            )
+            return
+        if spec is not None and spec.finish_event:
+            emit(
+                spec.finish_event,
+                {
+                    "job": run.job,
+                    "status": status,
+                    "rows_read": run.rows_read,
+                    "rows_written": run.rows_written,
+                    "run_id": run.pk,
+                    "admin_path": f"/admin/health/jobrun/{run.pk}/change/",
+                },
+            )
 
 
 def skip_message(job: str) -> str:

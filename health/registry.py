@@ -102,6 +102,8 @@ class JobSpec:
     failures: int = 3
     # The area that answers for it (its group), for findings' owners.
     area: str = ""
+    # An event emitted as each of its runs ends, with the run's outcome (e.g. "etl.run_finished").
+    finish_event: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ def register_job(
     max_runtime: timedelta | None = None,
     failures: int = 3,
     area: str = "",
+    finish_event: str = "",
 ) -> None:
     _jobs[name] = JobSpec(
         name,
@@ -157,6 +160,7 @@ def register_job(
         max_runtime,
         failures,
         area or name.split(".", 1)[0],
+        finish_event,
     )
 
 
@@ -203,6 +207,10 @@ def register_problem_count(name: str):
         return fn
 
     return decorate
+
+
+def job(name: str) -> JobSpec | None:
+    return _jobs.get(name)
 
 
 def jobs() -> list[JobSpec]:

@@ -201,13 +201,13 @@ CATALOGUE: dict[str, EventType] = {
         EventType(
             "etl.run_finished",
             1,
-            "An ETL pull or the nightly pipeline finished.",
+            "An ETL job (a pull, the metrics, the nightly pipeline) finished, from beat, a command or CI.",
             {
                 "job": "the job's name",
                 "status": "succeeded or failed",
                 "rows_read": "rows read",
                 "rows_written": "rows written",
-                "run_id?": "the JobRun id",
+                "run_id": "the JobRun id",
             },
             "ETL {job} {status}: {rows_written} rows written",
         ),

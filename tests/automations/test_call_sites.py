@@ -84,3 +84,22 @@ def test_a_commerce_forecast_run_emits_forecast_ready_too(make_scenario):  # noq
     run = run_forecast(commerce_plan(make_scenario), produced_by="tests")
     assert run.is_commerce
     assert [event["run_id"] for event in events("forecast.ready")] == [run.pk]
+
+
+def test_every_etl_run_announces_its_end_by_any_trigger_and_other_jobs_do_not():
+    import pytest as _pytest
+
+    from health.jobs import track_job
+
+    with track_job("etl.compute_metrics", trigger="command") as handle:
+        handle.run.rows_read, handle.run.rows_written = 120, 30
+    with _pytest.raises(ValueError), track_job("etl.nightly_pipeline", trigger="beat"):
+        raise ValueError("boom")
+    with track_job("health.weekly_sweep", trigger="command"):
+        pass
+    finished = events("etl.run_finished")
+    assert [(e["job"], e["status"], e["rows_read"], e["rows_written"]) for e in finished] == [
+        ("etl.compute_metrics", "succeeded", 120, 30),
+        ("etl.nightly_pipeline", "failed", 0, 0),
+    ]
+    assert all(e["admin_path"] == f"/admin/health/jobrun/{e['run_id']}/change/" for e in finished)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from flags import events
 from flags.models import Experiment, Flag
 from health.registry import (
     Family,
@@ -43,6 +44,7 @@ def _overdue_experiments():
 @register_check("flags:stale", Family.FEEDBACK)
 def stale_flags() -> list[Finding]:
     stale = list(Flag.objects.stale().select_related("owner").order_by("key"))
+    events.announce_stale(stale)
     if not stale:
         return []
     return [

@@ -7,6 +7,9 @@ change log (and can be reverted in turn), and it bumps the flags' version.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from flags import events
+from flags.models import Flag
+
 
 def tracked_fields(model) -> list:
     """The editable fields history keeps (the excluded ones, like usage stamps, stay as they are)."""
@@ -31,4 +34,6 @@ def revert(obj, history_id: int, user=None):
         obj._history_user = user
     with transaction.atomic():
         obj.save()
+        if isinstance(obj, Flag):
+            events.changed(obj, "reverted", user)
     return obj

@@ -32,7 +32,7 @@ from simple_history.utils import bulk_create_with_history
 
 from bizops.core.resources import ChoiceWidget, OwnerWidget, UniqueKeyInFile
 from bizops.core.spreadsheet import SafeCSV, SpreadsheetSafeResource
-from flags import import_limits, snapshot
+from flags import events, import_limits, snapshot
 from flags.models import Experiment, Flag
 
 TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
@@ -290,6 +290,7 @@ class FlagResource(SpreadsheetSafeResource, UniqueKeyInFile, resources.ModelReso
                     default_user=self._user,
                     default_change_reason=f"Imported from {self._file_name}",
                 )
+                events.imported(self.create_instances, self._user)
                 self._written += len(self.create_instances)
         except DatabaseError as exc:  # e.g. a flag of the same key saved meanwhile
             self.handle_import_error(result, exc, raise_errors)
@@ -316,6 +317,7 @@ class FlagResource(SpreadsheetSafeResource, UniqueKeyInFile, resources.ModelReso
                         default_user=self._user,
                         default_change_reason=f"Imported from {self._file_name}",
                     )
+                    events.imported(self.update_instances, self._user)
                 self._written += len(self.update_instances)
         except DatabaseError as exc:  # e.g. a flag of the same key saved meanwhile
             self.handle_import_error(result, exc, raise_errors)

@@ -7,6 +7,7 @@ the flag (and of its change log, under the name of whoever scheduled it).
 from django.db import transaction
 from django.utils import timezone
 
+from flags import events
 from flags.models import ScheduledChange
 
 
@@ -27,6 +28,7 @@ def apply_due(now=None) -> int:
                 flag._change_reason = f"Scheduled change #{change.pk} ({change.note or 'no note'})"
                 flag._history_user = change.created_by
                 flag.save()
+                events.changed(flag, "scheduled", change.created_by)
             change.applied_at = now
             change.save(update_fields=["applied_at"])
             applied += 1

@@ -155,10 +155,10 @@ CATALOGUE: dict[str, EventType] = {
         EventType(
             "flag.changed",
             1,
-            "A feature flag was created or edited in the admin.",
+            "A feature flag was created, changed, deleted, reverted, changed by its schedule or imported.",
             {
                 "flag": "the flag's key",
-                "change": "created, changed or deleted",
+                "change": "created, changed, deleted, reverted, scheduled or imported",
                 "by": "who, empty if unknown",
             },
             "Flag {flag} {change} by {by}",

@@ -72,6 +72,17 @@ def flag_stale(flag: str, *, reason: str, now: datetime | None = None) -> Event 
     return _flip_down(f"flag:{flag}", "flag.stale", {"flag": flag, "reason": reason}, now or timezone.now())
 
 
+def down_keys(kind: str) -> list[str]:
+    """The names of the subjects of ``kind`` ("flag", "job", "source") that are down now."""
+    subjects = AlertState.objects.filter(subject__startswith=f"{kind}:", down=True)
+    return [subject.split(":", 1)[1] for subject in subjects.values_list("subject", flat=True)]
+
+
+def flag_fresh(flag: str, *, now: datetime | None = None) -> None:
+    """A stale flag is no longer stale (cleaned up or in use again): the next staleness alerts anew."""
+    _flip_up(f"flag:{flag}", None, {}, now or timezone.now())
+
+
 def _job_admin_path(run_id: int | None) -> dict:
     return {"admin_path": f"/admin/health/jobrun/{run_id}/change/"} if run_id else {}
 

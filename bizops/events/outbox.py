@@ -68,6 +68,25 @@ def emit(type: str, payload: dict, *, occurred_at: datetime | None = None, using
     return event
 
 
+def emit_many(type: str, payloads: list[dict], *, using: str | None = None) -> list[Event]:
+    """``emit`` for many events of one type in one INSERT (a flags import of thousands)."""
+    spec = catalogue.get(type)
+    for payload in payloads:
+        problems = spec.problems(payload)
+        if problems:
+            raise InvalidPayload("; ".join(problems))
+    if not payloads:
+        return []
+    now = timezone.now()
+    events = Event.objects.using(using).bulk_create(
+        [Event(type=spec.name, version=spec.version, payload=p, occurred_at=now) for p in payloads],
+        batch_size=1000,
+    )
+    if not any(f is _tell_listeners for _, f, _ in transaction.get_connection(using).run_on_commit):
+        transaction.on_commit(_tell_listeners, using=using, robust=True)
+    return events
+
+
 def _tell_listeners() -> None:
     for listener in list(_listeners):
         try:

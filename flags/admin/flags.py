@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -11,8 +12,7 @@ from bizops.core.admin_actions import set_field_action
 from bizops.core.history import change_log
 from bizops.core.history_admin import HistoryAdmin
 from bizops.core.spreadsheet import SpreadsheetSafeExportAdmin
-from bizops.events.outbox import admin_path, emit
-from flags import conditions
+from flags import conditions, events
 from flags.admin.forms import JSON_OVERRIDES
 from flags.history import revert
 from flags.models import Flag, ScheduledChange
@@ -51,6 +51,7 @@ def _set_enabled(enabled: bool):
         description=f"Turn selected flags {word}",
         permission="change",
         done=f"Turned {{count}} flag(s) {word}.",
+        on_change=lambda request, flag: events.changed(flag, "changed", request.user),
     )
 
 
@@ -66,15 +67,18 @@ class FlagAdmin(SpreadsheetSafeExportAdmin, ImportExportModelAdmin, HistoryAdmin
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        emit(
-            "flag.changed",
-            {
-                "flag": obj.key,
-                "change": "changed" if change else "created",
-                "by": request.user.get_username(),
-                "admin_path": admin_path(obj),
-            },
-        )
+        events.changed(obj, "changed" if change else "created", request.user)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            events.changed(obj, "deleted", request.user)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for flag in queryset:
+                events.changed(flag, "deleted", request.user)
+            super().delete_queryset(request, queryset)
 
     actions = [_set_enabled(True), _set_enabled(False)]
     inlines = [ScheduledChangeInline]

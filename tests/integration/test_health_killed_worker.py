@@ -20,6 +20,7 @@ from health.models import JobRun
 from health.sweep import run_sweep
 from tests.factories import JobRunFactory
 from tests.integration.conftest import database_url_for_tests, worker_process
+from tests.services import redis_url, require_postgres
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.postgres]
 JOB = "health.prune_job_runs"
@@ -56,6 +57,8 @@ def blocked_on_a_lock() -> bool:
 def test_a_run_killed_with_its_worker_is_marked_abandoned_by_the_sweep_and_a_rerun_succeeds(
     transactional_db, tmp_path, monkeypatch
 ):
+    require_postgres(connection)  # skip (or fail under REQUIRE_SERVICES) before connecting
+    redis_url()
     env = {**ENV, "JOB_LOCK_PREFIX": django_settings.JOB_LOCK_PREFIX}
     old = JobRunFactory(job="old.job", started_at="2020-01-01T00:00:00Z")
     log = tmp_path / "worker.log"

@@ -151,6 +151,34 @@ def range_problem(driver: Driver, value: Decimal) -> str | None:
     return None
 
 
+def _parsed(
+    raw: dict, drivers, *, required: bool, prefix: str, unknown: str
+) -> tuple[dict[str, Decimal], list[tuple[str, str]]]:
+    """Each of ``drivers`` in ``raw`` parsed and range-checked, and every problem (field, message)."""
+    problems: list[tuple[str, str]] = []
+    values: dict[str, Decimal] = {}
+    names = [driver.name for driver in drivers]
+    for name in raw:
+        if name not in names:
+            problems.append((f"{prefix}{name}", f"unknown {unknown}; expected one of {', '.join(names)}"))
+    for driver in drivers:
+        if driver.name not in raw:
+            if required:
+                problems.append((f"{prefix}{driver.name}", "missing (a required driver)"))
+            continue
+        try:
+            value = parse_value(driver, raw[driver.name])
+        except ValueError as exc:
+            problems.append((f"{prefix}{driver.name}", str(exc)))
+            continue
+        problem = range_problem(driver, value)
+        if problem:
+            problems.append((f"{prefix}{driver.name}", f"{driver.label} {problem}"))
+            continue
+        values[driver.name] = value
+    return values, problems
+
+
 def consistency_problems(values: dict[str, Decimal]) -> list[tuple[str, str]]:
     """Problems that only show when drivers are read together."""
     problems = []
@@ -175,26 +203,7 @@ def clean_values(raw: dict, *, required: bool = True, prefix: str = "") -> dict[
     With ``required`` every driver must be present (an assumption set); without
     it any subset may be (scenario overrides).
     """
-    problems: list[tuple[str, str]] = []
-    values: dict[str, Decimal] = {}
-    for name in raw:
-        if name not in BY_NAME:
-            problems.append((f"{prefix}{name}", f"unknown driver; expected one of {', '.join(NAMES)}"))
-    for driver in DRIVERS:
-        if driver.name not in raw:
-            if required:
-                problems.append((f"{prefix}{driver.name}", "missing (a required driver)"))
-            continue
-        try:
-            value = parse_value(driver, raw[driver.name])
-        except ValueError as exc:
-            problems.append((f"{prefix}{driver.name}", str(exc)))
-            continue
-        problem = range_problem(driver, value)
-        if problem:
-            problems.append((f"{prefix}{driver.name}", f"{driver.label} {problem}"))
-            continue
-        values[driver.name] = value
+    values, problems = _parsed(raw, DRIVERS, required=required, prefix=prefix, unknown="driver")
     if not problems:
         problems += [(f"{prefix}{field}", message) for field, message in consistency_problems(values)]
     if problems:
@@ -373,28 +382,9 @@ def clean_commerce_values(raw: dict, *, required: bool = False, prefix: str = ""
 
     Missing ones take ``COMMERCE_DEFAULTS`` unless ``required``.
     """
-    problems: list[tuple[str, str]] = []
-    values: dict[str, Decimal] = {}
-    for name in raw:
-        if name not in COMMERCE_BY_NAME:
-            problems.append(
-                (f"{prefix}{name}", f"unknown commerce driver; expected one of {', '.join(COMMERCE_NAMES)}")
-            )
-    for driver in COMMERCE_DRIVERS:
-        if driver.name not in raw:
-            if required:
-                problems.append((f"{prefix}{driver.name}", "missing (a required driver)"))
-            continue
-        try:
-            value = parse_value(driver, raw[driver.name])
-        except ValueError as exc:
-            problems.append((f"{prefix}{driver.name}", str(exc)))
-            continue
-        problem = range_problem(driver, value)
-        if problem:
-            problems.append((f"{prefix}{driver.name}", f"{driver.label} {problem}"))
-            continue
-        values[driver.name] = value
+    values, problems = _parsed(
+        raw, COMMERCE_DRIVERS, required=required, prefix=prefix, unknown="commerce driver"
+    )
     disc, ret = values.get("discount_pct"), values.get("returns_pct")
     if disc is not None and ret is not None and disc + ret > 100:
         problems.append(

@@ -25,3 +25,26 @@ def browser():
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+WIDTH = 1400
+PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+
+
+@pytest.fixture
+def page(monkeypatch, browser, live_server):
+    """A superuser signed in to the live server's admin, in a 1,400 px wide tab."""
+    from tests.factories import UserFactory
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    UserFactory(username="admin", is_superuser=True)
+    context = browser.new_context(viewport={"width": WIDTH, "height": 900})
+    tab = context.new_page()
+    tab.goto(f"{live_server.url}/admin/login/")
+    tab.fill("#id_username", "admin")
+    tab.fill("#id_password", PASSWORD)
+    tab.click("input[type=submit]")
+    tab.wait_for_url(f"{live_server.url}/admin/")
+    yield tab
+    context.close()

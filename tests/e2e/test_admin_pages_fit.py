@@ -11,12 +11,11 @@ import pytest
 from django.utils import timezone
 
 from flags.models import Experiment
+from tests.e2e.conftest import WIDTH
 from tests.factories import BacklogTicketFactory, UserFactory
 from tests.flags.conftest import ExperimentFactory, FlagFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
-WIDTH = 1400
-PASSWORD = "correct horse battery staple"
 LONG_TITLE = (
     "Reconcile the Shopify payout report with the daily metrics when refunds land on a later day "
     "than their orders, including partial refunds and chargebacks across currencies"
@@ -27,20 +26,6 @@ LONG_TITLE = (
 def orm_beside_the_browser(monkeypatch):
     """Playwright's sync API runs an event loop in this thread; the ORM calls here are plain sync."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def page(orm_beside_the_browser, browser, live_server):
-    UserFactory(username="admin", is_superuser=True)
-    context = browser.new_context(viewport={"width": WIDTH, "height": 900})
-    tab = context.new_page()
-    tab.goto(f"{live_server.url}/admin/login/")
-    tab.fill("#id_username", "admin")
-    tab.fill("#id_password", PASSWORD)
-    tab.click("input[type=submit]")
-    tab.wait_for_url(f"{live_server.url}/admin/")
-    yield tab
-    context.close()
 
 
 def widths(tab, selector: str) -> dict:

@@ -7,14 +7,14 @@ import pytest
 from bizops.audit.audit import run_audit, write_audit
 from bizops.audit.base import Period
 from tests.audit.conftest import metric
-from tests.e2e.test_admin_pages_fit import assert_fits, orm_beside_the_browser, page  # noqa: F401 (fixtures)
+from tests.e2e.test_admin_pages_fit import assert_fits
 from tests.factories import BacklogTicketFactory
 from tests.flags.conftest import FlagFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
 
-def test_the_audit_page_fits_and_draws_its_chart(page, live_server, output_dir):  # noqa: F811
+def test_the_audit_page_fits_and_draws_its_chart(page, live_server, output_dir):
     earlier, latest = (
         Period(date(2025, 2, 19), date(2025, 2, 28)),
         Period(date(2025, 3, 1), date(2025, 3, 10)),

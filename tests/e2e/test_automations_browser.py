@@ -8,7 +8,7 @@ from django.utils import timezone
 from bizops.automations.models import Attempt, Delivery, WebhookEndpoint
 from bizops.events import catalogue
 from bizops.events.models import Event
-from tests.e2e.test_admin_pages_fit import assert_fits, orm_beside_the_browser, page  # noqa: F401
+from tests.e2e.test_admin_pages_fit import assert_fits
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
@@ -73,7 +73,7 @@ def log():
     return slack, delivery
 
 
-def test_the_endpoint_list_and_page_fit(page, live_server, output_dir, log):  # noqa: F811
+def test_the_endpoint_list_and_page_fit(page, live_server, output_dir, log):
     slack, _ = log
     page.goto(f"{live_server.url}/admin/automations/webhookendpoint/")
     assert_fits(page, "#changelist-form .results", "webhook-endpoints", output_dir)
@@ -86,7 +86,7 @@ def test_the_endpoint_list_and_page_fit(page, live_server, output_dir, log):  # 
     assert_fits(page, "#content-main", "webhook-endpoint", output_dir)
 
 
-def test_the_delivery_log_and_a_deliverys_attempts_fit(page, live_server, output_dir, log):  # noqa: F811
+def test_the_delivery_log_and_a_deliverys_attempts_fit(page, live_server, output_dir, log):
     _, delivery = log
     page.goto(f"{live_server.url}/admin/automations/delivery/")
     assert_fits(page, "#changelist-form .results", "webhook-deliveries", output_dir)
@@ -95,7 +95,7 @@ def test_the_delivery_log_and_a_deliverys_attempts_fit(page, live_server, output
     assert page.locator(".wh-body").first.is_visible()
 
 
-def test_the_add_form_and_the_secret_shown_once_fit(page, live_server, output_dir, settings):  # noqa: F811
+def test_the_add_form_and_the_secret_shown_once_fit(page, live_server, output_dir, settings):
     page.goto(f"{live_server.url}/admin/automations/webhookendpoint/add/")
     assert_fits(page, "#content-main", "webhook-endpoint-add", output_dir)
     page.fill("#id_name", "crm")

@@ -16,8 +16,8 @@ from etl.models import DailyMetric
 from finance.drivers import add_months
 from finance.models import AssumptionSet, Scenario
 from finance.services import run_forecast
-from tests.e2e.test_admin_pages_fit import PASSWORD, WIDTH, widths
-from tests.factories import UserFactory
+from tests.e2e.conftest import WIDTH
+from tests.e2e.test_admin_pages_fit import widths
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 CANVASES = [
@@ -28,22 +28,6 @@ CANVASES = [
     "chart-levers-break-even",
     "chart-actuals",
 ]
-
-
-@pytest.fixture
-def page(monkeypatch, browser, live_server):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    UserFactory(username="admin", is_superuser=True)
-    context = browser.new_context(viewport={"width": WIDTH, "height": 900})
-    tab = context.new_page()
-    tab.goto(f"{live_server.url}/admin/login/")
-    tab.fill("#id_username", "admin")
-    tab.fill("#id_password", PASSWORD)
-    tab.click("input[type=submit]")
-    tab.wait_for_url(f"{live_server.url}/admin/")
-    yield tab
-    context.close()
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ from django.utils import timezone
 from bizops.core.models import BacklogTicket
 from health.report import write_snapshot
 from health.sweep import run_sweep
-from tests.factories import JobRunFactory, UserFactory
+from tests.e2e.conftest import WIDTH
+from tests.factories import JobRunFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
-WIDTH = 1400
-PASSWORD = "correct horse battery staple"
 LONG_ERROR = "ProviderError: " + "the Marketing API answered 500 with a very long message " * 6
 
 
@@ -35,20 +34,6 @@ def health_data(transactional_db):
     BacklogTicket.objects.create(key="no-owner", title="A ticket nobody holds " * 4)
     write_snapshot(run_sweep())
     write_snapshot(run_sweep())
-
-
-@pytest.fixture
-def page(browser, live_server):
-    UserFactory(username="admin", is_superuser=True)
-    context = browser.new_context(viewport={"width": WIDTH, "height": 900})
-    tab = context.new_page()
-    tab.goto(f"{live_server.url}/admin/login/")
-    tab.fill("#id_username", "admin")
-    tab.fill("#id_password", PASSWORD)
-    tab.click("input[type=submit]")
-    tab.wait_for_url(f"{live_server.url}/admin/")
-    yield tab
-    context.close()
 
 
 def assert_fits(tab, name: str, output_dir) -> None:

@@ -179,7 +179,7 @@ def through_worker(receiver, redis_url: str) -> tuple[float, list[tuple[int, int
     queue = f"bench-webhooks-{os.getpid()}"
     log = Path(tempfile.mkdtemp()) / "worker.log"
     worker = start_worker(redis_url, queue, log)
-    client = Celery("bench-client", broker=redis_url)
+    client = Celery("bench-client", broker=redis_url, set_as_current=False)
     try:
         deadline = time.monotonic() + 60
         while not client.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):

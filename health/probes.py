@@ -120,7 +120,8 @@ class Redis(Probe):
 @lru_cache(maxsize=4)
 def control_app(url: str) -> Celery:
     """A client of the broker at ``url`` for pings (the project's app, re-pointed)."""
-    app = Celery("bizops-health", broker=url, backend=url)
+    # Not the current app: the process's tasks keep being sent by the project's own app.
+    app = Celery("bizops-health", broker=url, backend=url, set_as_current=False)
     app.conf.update(
         task_default_queue=getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery"),
         broker_connection_retry_on_startup=False,

@@ -140,3 +140,15 @@ def test_a_failing_critical_check_answers_503_in_the_detailed_view_too(client, m
     assert response.status_code == 503
     assert response.json()["database (critical)"] == "Unavailable: the database does not answer"
     assert "10.0.0.5" not in response.content.decode()
+
+
+def test_the_worker_ping_client_leaves_the_projects_celery_app_current():
+    """A /health/ request must not re-point the process's tasks at the ping client."""
+    from celery import current_app
+
+    from bizops.celery import app
+    from health.probes import control_app
+
+    before = current_app._get_current_object()
+    control_app("redis://127.0.0.1:1/0")
+    assert current_app._get_current_object() is before is app

@@ -77,7 +77,7 @@ def worker_process(
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
-    client = Celery("tests-client", broker=broker, backend=broker)
+    client = Celery("tests-client", broker=broker, backend=broker, set_as_current=False)
     client.conf.update(task_serializer="json", accept_content=["json"], result_serializer="json")
     try:
         deadline = time.monotonic() + 60

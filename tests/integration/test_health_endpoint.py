@@ -74,7 +74,7 @@ def start_worker(url: str, tmp_path) -> subprocess.Popen:
          "--without-gossip", "--without-mingle", "--loglevel=INFO"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
-    client = Celery("probe-test", broker=url)
+    client = Celery("probe-test", broker=url, set_as_current=False)
     try:
         deadline = time.monotonic() + 60
         while not client.control.ping(timeout=1):

@@ -15,9 +15,9 @@ INSERT INTO etl_dailymetric (date, channel, currency, fx_rates, spend, impressio
 VALUES ('2026-03-08', 'all', 'USD', '{}', 120.50, 1000, 10, 2, 300, now());
 INSERT INTO bizops_report (kind, title, slug, body, figures, produced_by, created_at)
 VALUES ('exec', 'Week 10', 'week-10', '# Week 10', '{}', 'tests', now());
-INSERT INTO bizops_backlogticket (key, title, priority, status, target_week, kpi, signal_30d,
+INSERT INTO bizops_backlogticket (key, title, priority, status, target_week, kpi, target, signal_30d,
   acceptance_criteria, body, created_at, updated_at)
-VALUES ('secret_plan', 'Secret plan', 'P1', 'ready', '', '', '', '', '', now(), now());
+VALUES ('secret_plan', 'Secret plan', 'P1', 'ready', '', '', '', '', '', '', now(), now());
 """
 
 

@@ -23,5 +23,5 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("health", "0003_weekly_sweep_schedule"), ("django_celery_beat", "0019_alter_periodictasks_options")]
+    dependencies = [("django_celery_beat", "0019_alter_periodictasks_options")]
     operations = [migrations.RunPython(install, remove)]

@@ -106,7 +106,8 @@ else:
     }
 
 # --- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) ---
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# (memory://localhost/: an eager task still takes a producer, and a hostless URL warns each time.)
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker, tasks run inline in the calling process (demo, tests).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -245,6 +246,9 @@ LOGGING = {
         "urllib3": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run inside the command or request that sends them: a line per task is noise there.
+    LOGGING["loggers"]["celery.app.trace"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
 
 # --- Flags (each variable is explained in .env.example) ---
 # Flag lifetimes per type, in days (0: permanent); the defaults follow Unleash's flag types.

@@ -7,6 +7,8 @@ from bizops.core.backlog_files import import_dir
 from bizops.core.demo import refuse_unless_demo
 from bizops.core.demo_admin import default_password_file, ensure_admin
 from flags.demo import seed_demo as seed_flags_demo
+from health.report import write_snapshot
+from health.sweep import run_sweep
 
 FIXTURES = Path(__file__).resolve().parents[3] / "core" / "fixtures" / "backlog"
 
@@ -14,8 +16,8 @@ FIXTURES = Path(__file__).resolve().parents[3] / "core" / "fixtures" / "backlog"
 class Command(BaseCommand):
     help = (
         "Seed the demo: an admin user (printed with its password), the sample backlog, the finance plan, "
-        "feature flags and experiments (measured on the orders already loaded), an SDK client key, and the "
-        "business audit and memo over it all. "
+        "feature flags and experiments (measured on the orders already loaded), an SDK client key, the "
+        "week's health sweep, and the business audit and memo over it all. "
         "Seeding again adds what is missing and keeps every edit, the admin password included."
     )
 
@@ -46,6 +48,10 @@ class Command(BaseCommand):
         )
         call_command("seed_finance_demo", stdout=self.stdout)
         seed_flags_demo(self.stdout, base_url=options["base_url"].rstrip("/"))
+        # The week's health sweep, as beat runs it on Mondays before the audit: the jobs the
+        # pipeline just ran, the sources it loaded, the checks, a snapshot and its report.
+        snapshot, report = write_snapshot(run_sweep(), produced_by="seed_demo")
+        self.stdout.write(f"health: {len(snapshot.findings):,} finding(s), report {report.slug}")
         # After the flags and the plan: the audit reads them, and the backlog it just loaded.
         call_command("seed_audit_demo", stdout=self.stdout)
         # Last, so the person sees how to log in without scrolling back.

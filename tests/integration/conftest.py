@@ -32,11 +32,13 @@ def celery_worker_process(transactional_db, tmp_path):
 
 
 @contextmanager
-def worker_process(tmp_path, *, pool: str = "solo", env: dict | None = None):
+def worker_process(tmp_path, *, pool: str = "solo", env: dict | None = None, queues: list[str] | None = None):
     """A `celery worker` subprocess on its own queue; yields (client app, queue, worker Popen).
 
     ``pool="prefork"`` runs one child process (concurrency 1), as in production;
-    ``env`` adds to the worker's environment.
+    ``env`` adds to the worker's environment; ``queues``: the queues it consumes
+    instead of one of its own (the yielded queue is then its node name's).
+    The worker logs to ``tmp_path / "worker.log"``.
     """
     require_postgres(connection)
     broker = redis_url()
@@ -63,7 +65,7 @@ def worker_process(tmp_path, *, pool: str = "solo", env: dict | None = None):
             f"--pool={pool}",
             "--concurrency=1",
             "-Q",
-            queue,
+            ",".join(queues or [queue]),
             "-n",
             f"{queue}@%h",
             "--without-gossip",

@@ -53,6 +53,16 @@ def _copy_rows(cursor, target: str, columns: Sequence[str], types: list[str], ro
             copy.write_row(row)
 
 
+def int_array(values) -> str:
+    """A PostgreSQL array literal of integers ("{1,2,3}"), for a ``%s::bigint[]`` parameter.
+
+    Passed as one string: Django's cursor binds on the client, and a list of
+    5,000 integers would be dumped element by element (most of a batch's
+    lookup time); ``str.join`` builds the same array in a few microseconds.
+    """
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _ids(
     cursor, table: str, unique: Sequence[str], types: Sequence[str], keys: set[tuple]
 ) -> dict[tuple, int]:
@@ -62,15 +72,15 @@ def _ids(
     only one that fits: with a constant for the first column the planner may
     pick that column's own index from stale statistics and scan the table.
     """
-    first, second = unique
+    first, second = unique  # the second is an integer; so is the first when it varies
     pairs = list(keys)
     firsts = {k[0] for k in pairs}
     if len(firsts) == 1:  # one shop (or one order): let the server repeat it
         source = f"unnest(array_fill(%s::{types[0]}, ARRAY[%s]), %s::{types[1]}[])"
-        params = [next(iter(firsts)), len(pairs), [k[1] for k in pairs]]
+        params = [next(iter(firsts)), len(pairs), int_array(k[1] for k in pairs)]
     else:
         source = f"unnest(%s::{types[0]}[], %s::{types[1]}[])"
-        params = [[k[0] for k in pairs], [k[1] for k in pairs]]
+        params = [int_array(k[0] for k in pairs), int_array(k[1] for k in pairs)]
     cursor.execute(
         f"SELECT t.id, t.{first}, t.{second} FROM {source} AS k(a, b) "  # noqa: S608
         f"JOIN {table} t ON t.{first} = k.a AND t.{second} = k.b",

@@ -198,3 +198,10 @@ def test_an_unchanged_row_gets_no_new_version_and_a_changed_one_does(settings, s
     assert after["etl_orderline"] == before["etl_orderline"]
     assert after["etl_refund"] == before["etl_refund"]
     assert Order.objects.get(external_id=3).total == Decimal("99.00")
+
+
+def test_orders_leave_room_on_their_pages_for_updates_that_touch_no_index():
+    require_postgres(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'etl_order'")
+        assert cursor.fetchone()[0] == ["fillfactor=70"]

@@ -58,12 +58,12 @@ def measure(size: int) -> dict[str, tuple[float, int, int]]:
     """{measure: (seconds, queries, rows)} on a fresh store of ``size`` orders."""
     from datetime import datetime, timedelta
 
+    import etl_loader
+    import metrics_compute as mc
     from django.conf import settings
     from django.db import connection
     from django.test import Client
 
-    import etl_loader
-    import metrics_compute as mc
     from etl.load import load_orders
     from etl.metrics import compute
     from health.sweep import run_sweep

@@ -38,7 +38,7 @@ def test_a_long_backfill_of_an_ad_source_is_cut_in_chunks_per_account(etl_settin
 
 def test_a_source_whose_settings_are_missing_is_one_task_that_fails_naming_the_setting(etl_settings):
     etl_settings.META_ACCOUNT_ID = ""
-    assert [(t.source, t.account) for t in pipeline.plan()][0] == ("meta", None)
+    assert pipeline.plan()[0] == pipeline.PullTask("meta", None)
     outcome = pipeline.pull("meta", trigger=JobRun.Trigger.BEAT)
     assert outcome.status == "failed" and "META_ACCOUNT_ID" in outcome.error
 

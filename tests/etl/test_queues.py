@@ -3,14 +3,15 @@
 from pathlib import Path
 
 import yaml
-from celery import current_app
 from django.conf import settings
+
+from bizops.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def queue_of(task: str) -> str:
-    return current_app.amqp.router.route({}, task)["queue"].name
+    return app.amqp.router.route({}, task)["queue"].name
 
 
 def test_each_kind_of_work_goes_to_its_queue():

@@ -53,8 +53,13 @@ WHERE o.customer_key = k.customer_key AND o.first_order <> COALESCE(o.id = f.id,
 
 def _reflag_postgres(start, end) -> int:
     with connection.cursor() as cursor:
+        # Every join here is of whole customer histories: never a nested loop, which a
+        # misestimate (statistics older than a load) would make quadratic.
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(_REFLAG_SQL.format(table=Order._meta.db_table), {"start": start, "end": end})
-        return cursor.rowcount
+        changed = cursor.rowcount
+        cursor.execute("SET LOCAL enable_nestloop = DEFAULT")  # the rest of the transaction plans as usual
+        return changed
 
 
 # Every input of the flags (and the flags themselves) of every order, hashed two

@@ -152,3 +152,25 @@ def test_a_rerun_with_no_order_written_since_skips_the_re_flag_and_any_write_bri
     Order.objects.filter(name="earlier").update(cancelled_at=at(date(2025, 3, 2)))
     refresh_first_orders(*week)
     assert firsts() == ["first"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_metrics_refresh_the_statistics_of_an_order_table_a_load_made_stale():
+    from etl.metrics.compute import analyze_if_stale
+
+    require_postgres(connection)
+
+    def flush():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+
+    analyze_if_stale()
+    Order.objects.bulk_create(
+        OrderFactory.build(external_id=n, created_at=at(DAY), customer_key=f"customer:{n}")
+        for n in range(3000)
+    )
+    flush()
+    assert analyze_if_stale() == ["etl_order"]
+    flush()
+    assert analyze_if_stale() == []

@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://... python bench/metrics_compute.py [--orders 1000000] [--insights 200000]
 
 It needs PostgreSQL (the database named by DATABASE_URL is left untouched: a
-scratch database ``bench_<name>`` is created beside it, filled with COPY, and
+scratch database ``<name>_bench`` is created beside it, filled with COPY, and
 dropped at the end). Printed: the time of ``etl.metrics.compute`` for the
 year, the time of one hand-written SQL aggregate over the same rows (the
 floor: the least work the database must do), their ratio, and the dashboard
@@ -210,7 +210,7 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         print(
             "bench/metrics_compute.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/name "
-            "(a scratch database bench_<name> is created beside it and dropped afterwards)"
+            "(a scratch database <name>_bench is created beside it and dropped afterwards)"
         )
         return 2
 
@@ -226,7 +226,7 @@ def main() -> int:
     from etl.metrics.customers import refresh_first_orders
     from tests.factories import UserFactory
 
-    settings.DATABASES["default"]["TEST"]["NAME"] = f"bench_{settings.DATABASES['default']['NAME']}"
+    settings.DATABASES["default"]["TEST"]["NAME"] = f"{settings.DATABASES['default']['NAME']}_bench"
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:

@@ -94,6 +94,12 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind a pooler in transaction mode (PgBouncer, Supabase's pooler on port 6543), a
+# connection is lent for one transaction: no server-side cursors or prepared statements,
+# which outlive it (README, "Past one machine").
+if env.bool("DATABASE_TRANSACTION_POOLER", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -118,13 +124,53 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
+# Queues by kind of work, so each kind gets its own workers (one per queue in
+# docker-compose.yml, scaled on their own: `docker compose up --scale worker-etl=3`):
+#   etl      the pulls (long, I/O bound: waits on the providers' APIs and rate limits)
+#   metrics  compute_metrics and the pipeline's metrics step (CPU/SQL bound, short)
+#   webhooks outgoing webhook and alert deliveries (short, must not wait behind a pull)
+#   default  everything else (health sweep, flags, pruning, the pipeline's starter)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# The webhooks queue's name is a setting so a test or a second deployment can have its own.
+WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="webhooks")
+CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in ("default", "etl", "metrics", WEBHOOKS_QUEUE)}
+CELERY_TASK_ROUTES = {
+    "etl.pull_*": {"queue": "etl"},
+    "etl.pipeline_pull": {"queue": "etl"},
+    "etl.compute_metrics": {"queue": "metrics"},
+    "etl.pipeline_metrics": {"queue": "metrics"},
+    "automations.*": {"queue": WEBHOOKS_QUEUE},
+}
+# A task is acknowledged after it ran (acks_late), so a worker that dies mid-task
+# has it redelivered: right for idempotent tasks only. Every task of this project
+# is idempotent (upserts by natural key, recomputed ranges, locks that refuse a
+# second run), so it is the default here; a task that is not sets acks_late=False.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task reserved per worker process: a pull can take an hour, and a reserved
+# task waits behind it while another worker sits idle.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Hard limit for any task; the soft limit (SoftTimeLimitExceeded) lets the job
+# wrapper record the run as failed a minute before the kill. Per-task limits in
+# CELERY_TASK_ANNOTATIONS below.
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=2 * 3600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT - 60)
+# Seconds: the metrics of a year of a 1M-order store take well under a minute
+# (bench/nightly.py); a short task stuck for longer is killed and recorded.
+CELERY_METRICS_TIME_LIMIT = env.int("CELERY_METRICS_TIME_LIMIT", default=30 * 60)
+CELERY_WEBHOOK_TIME_LIMIT = env.int("CELERY_WEBHOOK_TIME_LIMIT", default=5 * 60)
+CELERY_TASK_ANNOTATIONS = {
+    name: {"time_limit": limit, "soft_time_limit": limit - 30}
+    for name, limit in {
+        "etl.compute_metrics": CELERY_METRICS_TIME_LIMIT,
+        "etl.pipeline_metrics": CELERY_METRICS_TIME_LIMIT,
+        "etl.nightly_pipeline": 5 * 60,  # it only sends the chord
+        "automations.dispatch": CELERY_WEBHOOK_TIME_LIMIT,
+        "automations.deliver": CELERY_WEBHOOK_TIME_LIMIT,
+    }.items()
+}
 # Redis redelivers an unacknowledged task after this long: it must outlast the
-# longest task, or a slow ETL pull would run twice.
+# longest task (the hard limit above, plus a margin), or a slow ETL pull would run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -363,11 +409,13 @@ ETL_HTTP_MAX_RETRIES = env.int("ETL_HTTP_MAX_RETRIES", default=6)
 ETL_HTTP_BACKOFF_MAX = env.float("ETL_HTTP_BACKOFF_MAX", default=60.0)
 ETL_HTTP_MAX_WAIT = env.float("ETL_HTTP_MAX_WAIT", default=900.0)
 ETL_BATCH_SIZE = env.int("ETL_BATCH_SIZE", default=5000)
+# How the COPY loader writes rows that exist already: "merge" (MERGE, PostgreSQL 15+;
+# older servers fall back) or "on_conflict" (INSERT ... ON CONFLICT DO UPDATE). Both skip
+# unchanged rows; bench/etl_loader.py measures them side by side.
+ETL_COPY_MERGE = env.str("ETL_COPY_MERGE", default="merge")
 
 # --- Automations: events and webhooks (README "Automations") ---
-# The automations tasks go to their own queue: a worker must consume it (`-Q celery,webhooks`).
-WEBHOOKS_QUEUE = env.str("WEBHOOKS_QUEUE", default="webhooks")
-CELERY_TASK_ROUTES = {"automations.*": {"queue": WEBHOOKS_QUEUE}}
+# (The automations tasks go to WEBHOOKS_QUEUE: see the Celery queues above.)
 # Where links in Slack messages and e-mails point (the admin's scheme and host).
 BIZOPS_BASE_URL = env.str("BIZOPS_BASE_URL", default="http://127.0.0.1:8000")
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from etl import strategies
 from etl.connectors.records import AccountRecord, InsightRecord, OrderRecord
 from etl.models import AdAccount, AdInsightDaily, Campaign, Order, OrderLine, Refund, SyncState
-from etl.upsert import copy_merge, upsert_objects
+from etl.upsert import copy_merge, int_array, upsert_objects
 
 ORDER_FIELDS = [
     "name", "created_at", "processed_at", "updated_at", "cancelled_at", "test", "currency", "subtotal",
@@ -229,12 +229,12 @@ def _delete_stale_children(model, order_ids: list[int], wanted: set[tuple[int, i
         table = model._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, order_id, external_id FROM {table} WHERE order_id = ANY(%s)",  # noqa: S608
-                [order_ids],
+                f"SELECT id, order_id, external_id FROM {table} WHERE order_id = ANY(%s::bigint[])",  # noqa: S608
+                [int_array(order_ids)],
             )
             stale = [pk for pk, order_id, ext in cursor.fetchall() if (order_id, ext) not in wanted]
             if stale:
-                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [stale])  # noqa: S608
+                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s::bigint[])", [int_array(stale)])  # noqa: S608
         return
     existing = model.objects.filter(order_id__in=order_ids).values_list("pk", "order_id", "external_id")
     stale = [pk for pk, order_id, ext in existing if (order_id, ext) not in wanted]

@@ -15,6 +15,7 @@ from etl.connectors.shopify_bulk import BulkExport, search_filter
 from etl.http import HttpClient, WaitStats
 from etl.load import batches, load_orders, save_cursor, save_extra
 from etl.models import SyncState
+from etl.pull import only
 from etl.pull_result import PullResult, aware, report_progress
 
 
@@ -47,8 +48,12 @@ def shopify_window(
     return start, end
 
 
-def pull_shopify(result: PullResult, *, since, until, full_refresh, say, sleep) -> None:
+def pull_shopify(
+    result: PullResult, *, since, until, full_refresh, say, sleep, accounts=None, move_cursor=True
+) -> None:
     cfg = etl_conf.shopify_conf()
+    # One shop: ``accounts`` can only name it; a backfill is one bulk operation, never split.
+    only([cfg.shop], accounts, "Shopify")
     result.accounts.append(cfg.shop)
     state = SyncState.objects.filter(source="shopify", account=cfg.shop).first()
     previous = datetime.fromisoformat(state.cursor) if state and state.cursor else None

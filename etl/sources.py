@@ -22,13 +22,26 @@ class Source:
     name: str  # the command's argument, ``SyncState.source``
     label: str  # for people: progress lines, the dashboard's "as of"
     pulls: str  # what the pull brings, for the health sweep: "Meta ads"
-    # ``fn(result, *, since, until, full_refresh, say, sleep)`` filling a ``PullResult``.
+    # ``fn(result, *, since, until, full_refresh, say, sleep)`` filling a ``PullResult``; a source
+    # with several accounts also takes ``accounts`` (a subset to pull) and ``move_cursor``.
     puller: str
     # Reads and checks the settings the source needs; each ``ConfigError`` names the setting.
     settings_reader: str
     # How often a pull must succeed (the nightly pipeline), and how late it may be.
     every: timedelta = timedelta(days=1)
     grace: timedelta = timedelta(hours=2)
+    # The attribute of the settings that lists the accounts (a list, or one name): the
+    # nightly chord pulls each in its own task. Empty: the source is pulled as one task.
+    accounts_setting: str = ""
+    # Days per task when a long explicit range is split over workers (0: never split).
+    chunk_days: int = 0
+
+    def account_ids(self) -> list[str]:
+        """The configured accounts (raises the settings reader's ``ConfigError``)."""
+        if not self.accounts_setting:
+            return []
+        value = getattr(self.read_settings(), self.accounts_setting)
+        return [value] if isinstance(value, str) else list(value)
 
     @property
     def job(self) -> str:
@@ -47,9 +60,32 @@ class Source:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("meta", "Meta", "Meta ads", "etl.pull.pull_ads", "etl.conf.meta_conf"),
-    Source("tiktok", "TikTok", "TikTok ads", "etl.pull.pull_ads", "etl.conf.tiktok_conf"),
-    Source("shopify", "Shopify", "Shopify orders", "etl.pull_shopify.pull_shopify", "etl.conf.shopify_conf"),
+    Source(
+        "meta",
+        "Meta",
+        "Meta ads",
+        "etl.pull.pull_ads",
+        "etl.conf.meta_conf",
+        accounts_setting="account_ids",
+        chunk_days=91,
+    ),
+    Source(
+        "tiktok",
+        "TikTok",
+        "TikTok ads",
+        "etl.pull.pull_ads",
+        "etl.conf.tiktok_conf",
+        accounts_setting="advertiser_ids",
+        chunk_days=91,
+    ),
+    Source(
+        "shopify",
+        "Shopify",
+        "Shopify orders",
+        "etl.pull_shopify.pull_shopify",
+        "etl.conf.shopify_conf",
+        accounts_setting="shop",
+    ),
 )
 NAMES: tuple[str, ...] = tuple(source.name for source in SOURCES)
 

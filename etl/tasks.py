@@ -51,30 +51,60 @@ def compute_metrics(since: str | None = None, until: str | None = None) -> dict:
 
 
 @job_task(name="etl.nightly_pipeline", bind=True)
-def nightly_pipeline(self, since: str | None = None, until: str | None = None) -> dict:
-    """Start the chord: the three pulls side by side, then the metrics once all have ended.
+def nightly_pipeline(
+    self,
+    since: str | None = None,
+    until: str | None = None,
+    etl_queue: str | None = None,
+    metrics_queue: str | None = None,
+) -> dict:
+    """Start the chord: a pull per source and account (and per chunk of a long range) side by
+    side, then the metrics once all have ended.
 
-    The chord's tasks go to the queue this task came from, so a worker that
-    serves the pipeline serves all of it.
+    The pulls go to the ``etl`` queue and the metrics to ``metrics`` (``CELERY_TASK_ROUTES``),
+    so any number of workers on any number of machines share them; ``etl_queue`` and
+    ``metrics_queue`` send them elsewhere (a test's own queues).
     """
-    queue = (self.request.delivery_info or {}).get("routing_key") or None
     trigger = trigger_for(self.request)
-    header = [pipeline_pull.si(source, since, until, trigger).set(queue=queue) for source in sources.NAMES]
-    result = chord(header)(pipeline_metrics.s(since, until, trigger).set(queue=queue))
-    return {"chord": result.id, "sources": list(sources.NAMES)}
+    header = []
+    for task in pipeline.plan(_day(since, "since"), _day(until, "until")):
+        signature = pipeline_pull.si(
+            task.source,
+            task.since.isoformat() if task.since else None,
+            task.until.isoformat() if task.until else None,
+            trigger,
+            account=task.account,
+            chunk=task.chunk,
+        )
+        header.append(signature.set(queue=etl_queue) if etl_queue else signature)
+    body = pipeline_metrics.s(since, until, trigger)
+    result = chord(header)(body.set(queue=metrics_queue) if metrics_queue else body)
+    return {"chord": result.id, "sources": list(sources.NAMES), "tasks": len(header)}
 
 
 # The two chord steps record their runs under the source's job
 # (etl.pull_<source>) and under etl.compute_metrics, holding those jobs'
-# locks: a plain shared_task, so no second, generic run is recorded.
+# locks (or the account's): a plain shared_task, so no second, generic run is
+# recorded. Both are idempotent (upserts, a recomputed range), so acks_late:
+# a worker lost mid-task has the task run again elsewhere.
 @shared_task(name="etl.pipeline_pull", bind=True, acks_late=True)
-def pipeline_pull(self, source: str, since: str | None, until: str | None, trigger: str) -> dict:
+def pipeline_pull(
+    self,
+    source: str,
+    since: str | None,
+    until: str | None,
+    trigger: str,
+    account: str | None = None,
+    chunk: bool = False,
+) -> dict:
     outcome = pipeline.pull(
         source,
         since=_day(since, "since"),
         until=_day(until, "until"),
         trigger=trigger,
         task_id=self.request.id or "",
+        account=account,
+        chunk=chunk,
     )
     return pipeline.outcome_dict(outcome)
 
@@ -91,7 +121,7 @@ def pipeline_metrics(self, outcomes: list[dict], since: str | None, until: str |
     if result.metrics_error:
         raise RuntimeError(f"metrics after the pulls failed: {result.metrics_error}")
     return {
-        "sources": {o.source: o.status for o in result.sources},
+        "sources": pipeline.by_source(result.sources),
         "stale": result.stale,
         "since": result.metrics.since.isoformat(),
         "until": result.metrics.until.isoformat(),

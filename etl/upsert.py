@@ -8,8 +8,11 @@
   more. Otherwise (or when a key turns out to exist) one indexed lookup finds
   the existing keys; new rows go in by ``COPY`` straight into the table (COPY
   inserts in multi-row batches, which ``INSERT ... SELECT`` cannot) and
-  existing ones are ``COPY``'d into a temporary table and merged with one
-  ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``. A concurrent insert of the
+  existing ones are ``COPY``'d into a temporary table (not WAL-logged) and
+  written by one ``MERGE ... WHEN MATCHED AND <row differs>`` (PostgreSQL 15+;
+  ``ETL_COPY_MERGE=on_conflict``: one ``INSERT ... SELECT ... ON CONFLICT DO
+  UPDATE ... WHERE <row differs>``). A row equal to the stored one is not
+  written: no new row version, no index entries, no WAL. A concurrent insert of the
   same key between the lookup and the COPY would fail the batch on the unique
   constraint and roll it back whole, never write a duplicate; the job lock
   (one pull per source at a time) keeps that from happening.
@@ -20,6 +23,7 @@ Both must run inside the caller's transaction.
 import functools
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from psycopg.errors import UniqueViolation
 
@@ -49,6 +53,16 @@ def _copy_rows(cursor, target: str, columns: Sequence[str], types: list[str], ro
             copy.write_row(row)
 
 
+def int_array(values) -> str:
+    """A PostgreSQL array literal of integers ("{1,2,3}"), for a ``%s::bigint[]`` parameter.
+
+    Passed as one string: Django's cursor binds on the client, and a list of
+    5,000 integers would be dumped element by element (most of a batch's
+    lookup time); ``str.join`` builds the same array in a few microseconds.
+    """
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _ids(
     cursor, table: str, unique: Sequence[str], types: Sequence[str], keys: set[tuple]
 ) -> dict[tuple, int]:
@@ -58,15 +72,15 @@ def _ids(
     only one that fits: with a constant for the first column the planner may
     pick that column's own index from stale statistics and scan the table.
     """
-    first, second = unique
+    first, second = unique  # the second is an integer; so is the first when it varies
     pairs = list(keys)
     firsts = {k[0] for k in pairs}
     if len(firsts) == 1:  # one shop (or one order): let the server repeat it
         source = f"unnest(array_fill(%s::{types[0]}, ARRAY[%s]), %s::{types[1]}[])"
-        params = [next(iter(firsts)), len(pairs), [k[1] for k in pairs]]
+        params = [next(iter(firsts)), len(pairs), int_array(k[1] for k in pairs)]
     else:
         source = f"unnest(%s::{types[0]}[], %s::{types[1]}[])"
-        params = [[k[0] for k in pairs], [k[1] for k in pairs]]
+        params = [int_array(k[0] for k in pairs), int_array(k[1] for k in pairs)]
     cursor.execute(
         f"SELECT t.id, t.{first}, t.{second} FROM {source} AS k(a, b) "  # noqa: S608
         f"JOIN {table} t ON t.{first} = k.a AND t.{second} = k.b",
@@ -119,9 +133,11 @@ def copy_merge(
         # per key. Left alone, the planner trusts statistics that a bulk load makes
         # stale (a freshly filled table looks empty) and scans the whole table for
         # every batch, which turns a long backfill quadratic. For this transaction only.
+        # With seqscan "off", the staging table's (only possible) scan costs 10^10, which
+        # crosses jit_above_cost: JIT compilation then took ~95 of a batch's ~105 ms.
         cursor.execute(
             "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; "
-            "SET LOCAL enable_mergejoin = off"
+            "SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"
         )
         keys = {(row[at[0]], row[at[1]]) for row in rows}
         existing = _ids(cursor, table, unique, key_types, keys)
@@ -131,23 +147,78 @@ def copy_merge(
         if fresh:
             _copy_rows(cursor, table, columns, types, fresh)
         if stale:
-            staging = f"etl_stage_{table}"
-            # Only the loaded columns, no constraints or defaults; emptied at commit.
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
-                f"SELECT {cols} FROM {table} WITH NO DATA"
-            )
-            cursor.execute(f"TRUNCATE {staging}")
-            _copy_rows(cursor, staging, columns, types, stale)
-            # ON CONFLICT probes the unique index row by row, whatever the statistics
-            # say; an UPDATE ... FROM join is at the planner's mercy (measured slower).
-            updates = ", ".join(
-                f"{c} = EXCLUDED.{c}" for c in columns if c not in unique and c not in insert_only
-            )
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} "  # noqa: S608
-                f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {updates}"
-            )
+            _stage(cursor, table, cols, columns, types, stale)
+            _apply_staged(cursor, table, columns, unique, insert_only, merge=_statement() == "merge")
         if fresh and want_ids:
             existing.update(_ids(cursor, table, unique, key_types, keys - set(existing)))
     return existing
+
+
+def _statement() -> str:
+    """How staged rows are written: "on_conflict" or "merge" (``ETL_COPY_MERGE``)."""
+    how = settings.ETL_COPY_MERGE
+    if how not in STATEMENTS:
+        raise ValueError(f"unknown ETL_COPY_MERGE {how!r}: use one of {', '.join(STATEMENTS)}")
+    if how == "merge" and connection.pg_version < 150000:  # MERGE arrived in PostgreSQL 15
+        return "on_conflict"
+    return how
+
+
+STATEMENTS = ("merge", "on_conflict")
+
+
+def _stage(cursor, table: str, cols: str, columns: Sequence[str], types: list[str], rows) -> None:
+    """COPY ``rows`` into this table's temporary staging table (not WAL-logged, emptied at commit)."""
+    staging = f"etl_stage_{table}"
+    # Only the loaded columns, no constraints or defaults.
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
+        f"SELECT {cols} FROM {table} WITH NO DATA"
+    )
+    # Emptied at commit; DELETE, not TRUNCATE, which would give the table a new file each time.
+    cursor.execute(f"DELETE FROM {staging}")  # noqa: S608
+    _copy_rows(cursor, staging, columns, types, rows)
+
+
+def _apply_staged(
+    cursor,
+    table: str,
+    columns: Sequence[str],
+    unique: Sequence[str],
+    insert_only: Sequence[str],
+    *,
+    merge: bool,
+) -> None:
+    """Write the staged rows into ``table``; a row equal to the stored one is not written at all.
+
+    Compared with ``IS DISTINCT FROM`` (NULL-safe) on the columns an update
+    sets: an unchanged row costs an index probe, no new row version, no WAL.
+    ``merge``: one ``MERGE`` (PostgreSQL 15+) that also inserts the new rows;
+    otherwise ``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE``, which
+    PostgreSQL runs by locking each conflicting row before it checks the
+    ``WHERE`` (a lock is a WAL record and a dirtied page, even for an unchanged
+    row); ``bench/etl_loader.py`` measures the two side by side.
+    """
+    staging = f"etl_stage_{table}"
+    cols = ", ".join(columns)
+    changing = [c for c in columns if c not in unique and c not in insert_only]
+    stored = ", ".join(f"t.{c}" for c in changing)
+    if merge:
+        on = " AND ".join(f"t.{c} = s.{c}" for c in unique)
+        pulled = ", ".join(f"s.{c}" for c in changing)
+        sets = ", ".join(f"{c} = s.{c}" for c in changing)
+        values = ", ".join(f"s.{c}" for c in columns)
+        cursor.execute(
+            f"MERGE INTO {table} AS t USING {staging} AS s ON {on} "  # noqa: S608
+            f"WHEN MATCHED AND ({stored}) IS DISTINCT FROM ({pulled}) THEN UPDATE SET {sets} "
+            f"WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})"
+        )
+        return
+    pulled = ", ".join(f"EXCLUDED.{c}" for c in changing)
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in changing)
+    # ON CONFLICT probes the unique index row by row, whatever the statistics
+    # say; an UPDATE ... FROM join is at the planner's mercy (measured slower).
+    cursor.execute(
+        f"INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {staging} "  # noqa: S608
+        f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {sets} WHERE ({stored}) IS DISTINCT FROM ({pulled})"
+    )

@@ -87,9 +87,15 @@ def wipe() -> None:
         model.objects.all().delete()
 
 
-@pytest.fixture(params=["copy", "orm"])
-def load_strategy(request) -> str:
-    """Each loader test runs through both write paths; COPY + merge needs PostgreSQL (CI)."""
-    if request.param == "copy":
+@pytest.fixture(params=["copy", "copy-on_conflict", "orm"])
+def load_strategy(request, settings) -> str:
+    """Each loader test runs through both write paths; COPY + merge needs PostgreSQL (CI).
+
+    The COPY path runs twice: existing rows written by MERGE, then by
+    INSERT ... ON CONFLICT DO UPDATE (``ETL_COPY_MERGE``).
+    """
+    strategy, _, statement = request.param.partition("-")
+    if strategy == "copy":
         require_postgres(connection)
-    return request.param
+        settings.ETL_COPY_MERGE = statement or "merge"
+    return strategy

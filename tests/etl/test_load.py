@@ -173,3 +173,35 @@ def test_both_strategies_write_the_same_rows_on_postgresql():
         "refunds": 8,
     }
     assert seen["copy"] == seen["orm"]
+
+
+@pytest.mark.parametrize("statement", ["merge", "on_conflict"])
+def test_an_unchanged_row_gets_no_new_version_and_a_changed_one_does(settings, statement):
+    require_postgres(connection)
+    settings.ETL_COPY_MERGE = statement
+    batch = [order(n, refunds=[n]) for n in range(1, 6)]
+    load_orders(SHOP, batch, strategy="copy")
+
+    def versions(table: str) -> dict:
+        # xmin: the transaction that wrote the row version; a rewrite gives a new one.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, xmin::text FROM {table}")  # noqa: S608
+            return dict(cursor.fetchall())
+
+    before = {table: versions(table) for table in ("etl_order", "etl_orderline", "etl_refund")}
+    batch[2] = order(3, refunds=[3], total="99.00")
+    load_orders(SHOP, batch, strategy="copy")
+    after = {table: versions(table) for table in before}
+
+    changed = Order.objects.get(external_id=3).pk
+    assert {pk for pk, xmin in after["etl_order"].items() if before["etl_order"][pk] != xmin} == {changed}
+    assert after["etl_orderline"] == before["etl_orderline"]
+    assert after["etl_refund"] == before["etl_refund"]
+    assert Order.objects.get(external_id=3).total == Decimal("99.00")
+
+
+def test_orders_leave_room_on_their_pages_for_updates_that_touch_no_index():
+    require_postgres(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'etl_order'")
+        assert cursor.fetchone()[0] == ["fillfactor=70"]

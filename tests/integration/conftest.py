@@ -33,12 +33,20 @@ def celery_worker_process(transactional_db, tmp_path):
 
 @contextmanager
 def worker_process(
-    tmp_path, *, pool: str = "solo", env: dict | None = None, queue: str | None = None, concurrency: int = 1
+    tmp_path,
+    *,
+    pool: str = "solo",
+    env: dict | None = None,
+    queue: str | None = None,
+    queues: list[str] | None = None,
+    concurrency: int = 1,
 ):
     """A `celery worker` subprocess on its own queue; yields (client app, queue, worker Popen).
 
     ``pool="prefork"`` runs one child process (concurrency 1), as in production;
-    ``env`` adds to the worker's environment; ``queue`` names the queue (default: a fresh one).
+    ``env`` adds to the worker's environment; ``queue`` names its queue (default: a
+    fresh one); ``queues``: the queues it consumes instead (the yielded queue is then
+    its node name's). The worker logs to ``tmp_path / "worker.log"``.
     """
     require_postgres(connection)
     broker = redis_url()
@@ -65,7 +73,7 @@ def worker_process(
             f"--pool={pool}",
             f"--concurrency={concurrency}",
             "-Q",
-            queue,
+            ",".join(queues or [queue]),
             "-n",
             f"{queue}@%h",
             "--without-gossip",

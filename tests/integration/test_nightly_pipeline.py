@@ -49,7 +49,14 @@ def test_the_nightly_pipeline_pulls_every_source_then_writes_the_metric_rows(
     fill_demo_rates(["EUR"], since - timedelta(days=2), until)
 
     started = client.send_task(
-        "etl.nightly_pipeline", kwargs={"since": since.isoformat(), "until": until.isoformat()}, queue=queue
+        "etl.nightly_pipeline",
+        kwargs={
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "etl_queue": queue,
+            "metrics_queue": queue,
+        },
+        queue=queue,
     )
     assert started.get(timeout=60)["sources"] == ["meta", "tiktok", "shopify"]
     metrics = wait_for("etl.compute_metrics")
@@ -81,7 +88,14 @@ def test_a_failed_pull_leaves_the_metrics_running_and_noting_it_stale(sandbox_en
     sandbox_env.inject("expired_token", provider="shopify", times=0)
 
     client.send_task(
-        "etl.nightly_pipeline", kwargs={"since": since.isoformat(), "until": until.isoformat()}, queue=queue
+        "etl.nightly_pipeline",
+        kwargs={
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "etl_queue": queue,
+            "metrics_queue": queue,
+        },
+        queue=queue,
     ).get(timeout=60)
     metrics = wait_for("etl.compute_metrics")
 

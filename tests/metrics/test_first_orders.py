@@ -122,3 +122,55 @@ def test_both_strategies_flag_the_same_orders_on_postgresql():
         seen[strategy] = (changed, list(Order.objects.order_by("pk").values_list("pk", "first_order")))
     assert seen["sql"][0] > 0 and any(flag for _, flag in seen["sql"][1])
     assert seen["sql"] == seen["orm"]
+
+
+def reflag_statements(fn) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as seen:
+        fn()
+    return sum(1 for q in seen.captured_queries if "DISTINCT ON" in q["sql"])
+
+
+def test_a_rerun_with_no_order_written_since_skips_the_re_flag_and_any_write_brings_it_back():
+    require_postgres(connection)
+    OrderFactory(name="first", created_at=at(DAY, 9), customer_key="customer:1")
+    OrderFactory(name="second", created_at=at(DAY, 10), customer_key="customer:1")
+    week = (date(2025, 3, 8), date(2025, 3, 14))
+    assert reflag_statements(lambda: refresh_first_orders(*week)) == 1
+    assert reflag_statements(lambda: refresh_first_orders(*week)) == 0  # nothing written since
+    assert reflag_statements(lambda: refresh_first_orders(DAY, DAY)) == 0  # days it covered
+    assert reflag_statements(lambda: refresh_first_orders(date(2025, 4, 1), date(2025, 4, 2))) == 1
+    assert firsts() == ["first"]
+
+    OrderFactory(name="earlier", created_at=at(date(2025, 3, 1)), customer_key="customer:1")
+    assert reflag_statements(lambda: refresh_first_orders(*week)) == 1  # an order was written
+    assert firsts() == ["earlier"]
+    Order.objects.filter(name="second").update(first_order=True)  # a flag edited by hand
+    assert reflag_statements(lambda: refresh_first_orders(*week)) == 1
+    assert firsts() == ["earlier"]
+    Order.objects.filter(name="earlier").update(cancelled_at=at(date(2025, 3, 2)))
+    refresh_first_orders(*week)
+    assert firsts() == ["first"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_metrics_refresh_the_statistics_of_an_order_table_a_load_made_stale():
+    from etl.metrics.compute import analyze_if_stale
+
+    require_postgres(connection)
+
+    def flush():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+
+    analyze_if_stale()
+    Order.objects.bulk_create(
+        OrderFactory.build(external_id=n, created_at=at(DAY), customer_key=f"customer:{n}")
+        for n in range(3000)
+    )
+    flush()
+    assert analyze_if_stale() == ["etl_order"]
+    flush()
+    assert analyze_if_stale() == []

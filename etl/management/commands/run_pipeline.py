@@ -48,7 +48,7 @@ class Command(JobCommand):
         run.add(
             read=sum(o.rows_read for o in result.sources), written=sum(o.rows_written for o in result.sources)
         )
-        run.note(sources={o.source: o.status for o in result.sources}, stale_sources=result.stale)
+        run.note(sources=pipeline.by_source(result.sources), stale_sources=result.stale)
         for note in result.metrics.notes if result.metrics else []:
             self.stdout.write(self.style.WARNING(f"note: {note}"))
         summary = ", ".join(f"{o.source} {o.status} ({o.rows_written} rows)" for o in result.sources)

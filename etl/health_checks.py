@@ -232,31 +232,42 @@ def kpis_computed() -> tuple[int, int]:
     return sum(names_a_metric(kpi) for kpi in kpis), len(kpis)
 
 
+#: Quota headroom (100 - the peak share in use) below which the quota is a constraint.
+QUOTA_HEADROOM_MIN_PCT = 20.0
+
+
 @register_check("etl:quota", Family.CONSTRAINTS)
 def quota_pressure() -> list[Finding]:
-    """API quota: pulls that had to wait for a provider's rate limit this week (their ``throttle_waits``).
+    """API quota headroom from the providers' own rate-limit reports, and the waits they caused.
 
-    The connectors slow down when the usage headers near the limit; each wait is counted
-    on the pull's run. Waits on most pulls mean the quota, not the code, sets the pace.
+    Each pull keeps the peak share of its quota in use that the provider reported
+    (``peak_quota_pct``: Meta's ``x-app-usage`` / ``x-ad-account-usage`` /
+    ``x-business-use-case-usage`` headers, the highest of their percentages;
+    Shopify's ``throttleStatus``, 100 x (1 - currentlyAvailable / maximumAvailable);
+    TikTok reports none) and its ``throttle_waits``. For the week:
+    headroom = 100 - the highest peak; a finding when headroom < 20 % or when
+    most pulls had to wait: then the quota, not the code, sets the pace.
     """
     since = timezone.now() - timedelta(days=7)
     findings = []
     for source in sources.SOURCES:
-        waits = [
-            (run.get("throttle_waits") or 0)
-            for run in JobRun.objects.for_job(source.job)
-            .started_since(since)
-            .values_list("detail", flat=True)
-        ]
+        details = list(
+            JobRun.objects.for_job(source.job).started_since(since).values_list("detail", flat=True)
+        )
+        waits = [(detail.get("throttle_waits") or 0) for detail in details]
+        peaks = [detail["peak_quota_pct"] for detail in details if detail.get("peak_quota_pct") is not None]
         throttled = sum(1 for w in waits if w)
-        if not waits or throttled * 2 < len(waits):
+        headroom = 100 - max(peaks) if peaks else None
+        tight = headroom is not None and headroom < QUOTA_HEADROOM_MIN_PCT
+        if not waits or (throttled * 2 < len(waits) and not tight):
             continue
+        used = f"peak quota use {max(peaks):.1f} % (headroom {headroom:.1f} %); " if peaks else ""
         findings.append(
             Finding(
                 "etl:quota",
                 Severity.WARNING,
-                f"{source.label}: {throttled:,} of {len(waits):,} pulls this week waited for the rate limit "
-                f"({sum(waits):,} waits)",
+                f"{source.label}: {used}{throttled:,} of {len(waits):,} pulls this week waited for the "
+                f"rate limit ({sum(waits):,} waits)",
                 "pull fewer fields or accounts per night, or ask the provider for a higher tier",
                 family=Family.CONSTRAINTS,
                 key=f"etl:quota:{source.name}",

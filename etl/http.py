@@ -36,6 +36,12 @@ class WaitStats:
     throttle_waits: int = 0
     seconds_waited: float = 0.0
     retries: int = 0
+    # The highest share of the provider's quota in use that its answers reported (0-100), if any.
+    peak_quota_pct: float | None = None
+
+    def saw_quota(self, used_pct: float) -> None:
+        used = round(max(0.0, min(100.0, used_pct)), 1)
+        self.peak_quota_pct = used if self.peak_quota_pct is None else max(self.peak_quota_pct, used)
 
 
 def where(url: str) -> str:

@@ -20,6 +20,7 @@ class PullResult:
     throttle_waits: int = 0
     seconds_waited: float = 0.0
     retries: int = 0
+    peak_quota_pct: float | None = None
     accounts: list[str] = field(default_factory=list)
     mode: str = "pages"
     dry_run: bool = False
@@ -32,6 +33,7 @@ class PullResult:
             round(stats.seconds_waited, 3),
             stats.retries,
         )
+        self.peak_quota_pct = stats.peak_quota_pct
 
     def note(self, text: str, say: Progress) -> None:
         """Something a person should know about the run: shown now, kept in the run's detail."""

@@ -42,7 +42,19 @@ USAGE_PAUSES = ((95, 300.0), (85, 60.0), (75, 10.0))
 
 def usage_pause(headers: requests.structures.CaseInsensitiveDict) -> float:
     """Seconds to pause given Meta's usage headers (0 when far from the limit)."""
-    highest, regain = 0.0, 0.0
+    highest, regain = usage_levels(headers)
+    if regain:
+        return regain
+    for threshold, pause in USAGE_PAUSES:
+        if highest is not None and highest >= threshold:
+            return pause
+    return 0.0
+
+
+def usage_levels(headers: requests.structures.CaseInsensitiveDict) -> tuple[float | None, float]:
+    """The highest usage percentage Meta's usage headers report (None: no header), and the
+    seconds until access is regained (business use case limits; 0 when not throttled)."""
+    highest, regain = None, 0.0
     for name in ("x-app-usage", "x-ad-account-usage", "x-business-use-case-usage"):
         raw = headers.get(name)
         if not raw:
@@ -59,16 +71,11 @@ def usage_pause(headers: requests.structures.CaseInsensitiveDict) -> float:
                 continue
             for key in ("call_count", "total_time", "total_cputime", "acc_id_util_pct"):
                 if isinstance(entry.get(key), int | float):
-                    highest = max(highest, float(entry[key]))
+                    highest = max(highest or 0.0, float(entry[key]))
             # In minutes (business use case rate limits).
             if isinstance(entry.get("estimated_time_to_regain_access"), int | float):
                 regain = max(regain, float(entry["estimated_time_to_regain_access"]) * 60)
-    if regain:
-        return regain
-    for threshold, pause in USAGE_PAUSES:
-        if highest >= threshold:
-            return pause
-    return 0.0
+    return highest, regain
 
 
 class MetaConnector(AdConnector):
@@ -86,6 +93,9 @@ class MetaConnector(AdConnector):
         body = parse_json(response, "Meta") if response.content else {}
         error = body.get("error") if isinstance(body, dict) else None
         pause = usage_pause(response.headers)
+        used, _ = usage_levels(response.headers)
+        if used is not None:
+            self.http.stats.saw_quota(used)
         if error is None and response.ok:
             if pause:
                 self.http.pause(pause)

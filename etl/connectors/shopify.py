@@ -211,6 +211,8 @@ class ShopifyClient:
         if not response.ok or not isinstance(body, dict):
             raise ProviderError(f"Shopify answered HTTP {status} at {where(response.url)}")
         self.bucket.observe(body.get("extensions"))
+        if self.bucket.maximum and self.bucket.available is not None:
+            self.http.stats.saw_quota(100 * (1 - self.bucket.available / self.bucket.maximum))
         requested = ((body.get("extensions") or {}).get("cost") or {}).get("requestedQueryCost")
         if requested is not None and self._document:
             self.costs[self._document] = float(requested)

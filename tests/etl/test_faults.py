@@ -142,3 +142,12 @@ def test_a_run_killed_mid_paging_and_run_again_ends_with_the_rows_of_one_clean_r
     assert ACCOUNT[source] not in cursors()
     pull(source, waits)
     assert snapshot() == rows and cursors() == marks
+
+
+def test_each_pull_keeps_the_peak_quota_use_its_provider_reported(etl_settings, sandbox, waits):
+    """Meta's usage headers (90 % in the sandbox's answer), Shopify's cost bucket; TikTok reports none."""
+    sandbox.inject("meta_usage", provider="meta", after=PLACES["mid-paging"], delay=1.0, retry_after=0.05)
+    assert pull("meta", waits).peak_quota_pct == 90.0
+    shopify = pull("shopify", waits)
+    assert shopify.peak_quota_pct is not None and 0 <= shopify.peak_quota_pct < 100
+    assert pull("tiktok", waits).peak_quota_pct is None

@@ -136,6 +136,21 @@ def test_pulls_that_mostly_wait_for_the_rate_limit_are_a_constraint():
     assert finding.family == "constraints"
 
 
+def test_quota_headroom_under_20_percent_is_a_constraint_even_without_waits():
+    now = timezone.now()
+    for hours, peak in ((30, 61.0), (6, 92.5)):
+        JobRunFactory(job="etl.pull_meta", status="succeeded", started_at=now - timedelta(hours=hours),
+                      detail={"throttle_waits": 0, "peak_quota_pct": peak})  # fmt: skip
+    JobRunFactory(job="etl.pull_tiktok", status="succeeded", started_at=now - timedelta(hours=6),
+                  detail={"throttle_waits": 0, "peak_quota_pct": 79.0})  # fmt: skip  # headroom 21 %: fine
+    (finding,) = etl_checks.quota_pressure()
+    # headroom = 100 - the week's highest peak = 100 - 92.5 = 7.5 % < 20 %
+    assert finding.message == (
+        "Meta: peak quota use 92.5 % (headroom 7.5 %); "
+        "0 of 2 pulls this week waited for the rate limit (0 waits)"
+    )
+
+
 def test_a_finding_ticket_left_open_30_days_closes_no_loop():
     with time_machine.travel(timezone.now() - timedelta(days=31)):
         BacklogTicket.objects.create(key="finding-old-1", title="Fix: old")

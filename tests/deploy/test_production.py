@@ -2,7 +2,6 @@
 the image built by the Dockerfile's own steps, on the test database."""
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -72,7 +71,9 @@ def server(dockerfile, image, django_db_setup, django_db_blocker, tmp_path_facto
         SECRET_KEY=settings.SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database_url,
-        REDIS_URL=os.environ.get("REDIS_URL", ""),
+        # No broker: /health/ would then need a Celery worker answering (its critical
+        # checks); tests/integration/test_health_endpoint.py covers the broker and the worker.
+        REDIS_URL="",
         SECURE_PROXY_SSL_HEADER="1",
         # gunicorn puts its control socket in $HOME: one of its own, as the image's user has.
         HOME=str(home),

@@ -29,12 +29,13 @@ FIELDS = [
     "target_week",
     "due_date",
     "kpi",
+    "target",
     "signal_30d",
     "acceptance_criteria",
     "created_at",
     "done_at",
 ]
-TEXT_FIELDS = ["title", "target_week", "kpi", "signal_30d", "acceptance_criteria"]
+TEXT_FIELDS = ["title", "target_week", "kpi", "target", "signal_30d", "acceptance_criteria"]
 
 
 class BacklogFileError(Exception):
@@ -201,7 +202,7 @@ def _front_matter(ticket: BacklogTicket) -> dict:
         "status": ticket.status,
         "owner": ticket.owner.get_username() if ticket.owner else "",
     }
-    for field in ["target_week", "kpi", "signal_30d", "acceptance_criteria"]:
+    for field in ["target_week", "kpi", "target", "signal_30d", "acceptance_criteria"]:
         meta[field] = getattr(ticket, field)
     meta["due_date"] = ticket.due_date.isoformat() if ticket.due_date else ""
     meta["created_at"] = ticket.created_at.isoformat()

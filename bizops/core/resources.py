@@ -108,6 +108,7 @@ class BacklogTicketResource(SpreadsheetSafeResource, UniqueKeyInFile, resources.
             "target_week",
             "due_date",
             "kpi",
+            "target",
             "signal_30d",
             "acceptance_criteria",
             "body",

@@ -22,6 +22,7 @@ FIELDS = [
     "target_week",
     "due_date",
     "kpi",
+    "target",
     "signal_30d",
     "acceptance_criteria",
     "body",
@@ -61,6 +62,7 @@ def test_export_then_import_gives_the_same_tickets(tmp_path, django_user_model):
         owner=owner,
         due_date="2026-12-04",
         kpi="Conversion",
+        target="at least 3.5 %",
         acceptance_criteria="- [ ] one\n- [ ] two",
         body="## Why\n\nLine: with colon\n",
     )

@@ -149,3 +149,13 @@ def test_an_export_is_named_by_the_reporting_day_not_the_utc_day(admin_client):
         )
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="BacklogTicket-2026-11-30.csv"'
+
+
+def test_a_tickets_target_goes_out_and_comes_back_with_the_file(admin_client):
+    BacklogTicketFactory(key="cac_down", kpi="blended CAC", target="at most 42.00 USD")
+    response = admin_client.post(
+        reverse("admin:bizops_backlogticket_export"),
+        {"format": FORMAT_INDEX["json"], "resource": "0", "backlogticketresource_key": "on",
+         "backlogticketresource_target": "on"},
+    )  # fmt: skip
+    assert json.loads(response.content) == [{"key": "cac_down", "target": "at most 42.00 USD"}]

@@ -17,11 +17,12 @@ def queue_of(task: str) -> str:
 def test_each_kind_of_work_goes_to_its_queue():
     assert {task: queue_of(task) for task in [
         "etl.pull_meta", "etl.pull_shopify", "etl.pipeline_pull", "etl.compute_metrics",
-        "etl.pipeline_metrics", "etl.nightly_pipeline", "health.weekly_sweep", "webhooks.deliver",
+        "etl.pipeline_metrics", "etl.nightly_pipeline", "health.weekly_sweep", "automations.deliver",
     ]} == {
         "etl.pull_meta": "etl", "etl.pull_shopify": "etl", "etl.pipeline_pull": "etl",
         "etl.compute_metrics": "metrics", "etl.pipeline_metrics": "metrics",
-        "etl.nightly_pipeline": "default", "health.weekly_sweep": "default", "webhooks.deliver": "webhooks",
+        "etl.nightly_pipeline": "default", "health.weekly_sweep": "default",
+        "automations.deliver": "webhooks",
     }  # fmt: skip
 
 

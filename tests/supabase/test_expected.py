@@ -34,6 +34,7 @@ def test_migrations_not_recorded_are_named_in_the_order_migrate_runs_them():
         "etl.0002_nightly_pipeline_schedule",
         "etl.0003_readable_names",
         "etl.0004_fxrate_currency_code",
+        "etl.0005_order_fillfactor",
     ]
     assert "etl_order" not in migrations.model_state("public", applied).tables
 

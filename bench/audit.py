@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://... python bench/audit.py [--orders 1000000] [--insights 200000]
 
-It needs PostgreSQL: a scratch database ``bench_<name>`` is created beside the
+It needs PostgreSQL: a scratch database ``<name>_bench_audit`` is created beside the
 one DATABASE_URL names, filled by the metrics bench's generator
 (``bench/metrics_compute.py``'s ``load``), the year's metrics computed, and
 dropped at the end. Printed: the audit of the year's last 30 days (its
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
 from metrics_compute import SINCE, UNTIL, load, seconds
+from scratch import needs_postgres, scratch_database
 
 FLOOR_SQL = """
 SELECT customer_key, count(*), min(created_at), sum(subtotal) FROM etl_order
@@ -38,27 +39,21 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--insights", type=int, default=200_000)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print("bench/audit.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/name")
+    if not needs_postgres("bench/audit.py"):
         return 2
 
     import django
 
     django.setup()
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from bizops.audit.audit import run_audit, write_audit
     from bizops.audit.base import Period
     from etl.metrics import compute
     from tests.factories import UserFactory
 
-    settings.DATABASES["default"]["TEST"]["NAME"] = f"bench_audit_{settings.DATABASES['default']['NAME']}"
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database("audit"):
         t0 = time.perf_counter()
         load(connection, args.orders, args.insights)
         compute(SINCE, UNTIL)
@@ -108,8 +103,6 @@ def main() -> int:
             raise RuntimeError(f"the audit page answered {response.status_code}")
         page_time, _ = seconds(lambda: client.get("/admin/audit/"), repeat=5)
         print(f"audit page: median {page_time * 1000:.0f} ms ({len(queries)} queries)")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0
 
 

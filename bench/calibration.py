@@ -4,7 +4,7 @@
 
 It reuses the metrics benchmark's store (``bench/metrics_compute.py``: a year of
 orders with lines, refunds and ad insights, loaded with COPY into a scratch
-database ``bench_<name>`` that is dropped at the end), computes the daily
+database ``<name>_bench_calibration`` that is dropped at the end), computes the daily
 metrics once (calibration reads them and the first-order flags), then times
 ``finance.calibration.save_calibrated`` over the last 90 days (its repeat
 curve reads every cohort of the year) and over 365 days, with their query
@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
 from metrics_compute import SINCE, TZ, UNTIL, load, seconds
+from scratch import needs_postgres, scratch_database
 
 FLOOR_SQL = """
 WITH firsts AS (
@@ -45,11 +46,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--insights", type=int, default=200_000)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print(
-            "bench/calibration.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/name "
-            "(a scratch database bench_<name> is created beside it and dropped afterwards)"
-        )
+    if not needs_postgres("bench/calibration.py"):
         return 2
 
     import django
@@ -57,15 +54,11 @@ def main() -> int:
     django.setup()
     from django.conf import settings
     from django.db import connection
-    from django.test.utils import setup_test_environment
 
     from etl.metrics.compute import compute
     from finance.calibration import save_calibrated
 
-    settings.DATABASES["default"]["TEST"]["NAME"] = f"bench_{settings.DATABASES['default']['NAME']}"
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database("calibration"):
         t0 = time.perf_counter()
         load(connection, args.orders, args.insights)
         compute(SINCE, UNTIL)
@@ -114,8 +107,6 @@ def main() -> int:
         )
         for days, warm in figures.items():
             print(f"ratio calibration ({days} days) / floor: {warm / floor_time:.2f}x")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0
 
 

@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://... python bench/health_sweep.py [--year-runs 20000]
 
 It needs PostgreSQL (the database named by DATABASE_URL is left untouched: a
-scratch database ``bench_<name>`` is created beside it and dropped at the end).
+scratch database ``<name>_bench_health`` is created beside it and dropped at the end).
 It seeds the demo (backlog, finance plan, flags and experiments), writes one
 week of runs for every registered job, sweeps, then adds the rest of a year
 and sweeps again. Printed: each sweep's time and query count (the count must
@@ -21,6 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+from scratch import needs_postgres, scratch_database
 
 # (job, every): the schedules beat runs, thinned to about 20,000 runs a year.
 PLAN = [
@@ -102,8 +104,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print("bench/health_sweep.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/name")
+    if not needs_postgres("bench/health_sweep.py"):
         return 2
 
     import django
@@ -112,7 +113,6 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
-    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
     from bizops.core.backlog_files import import_dir
@@ -121,12 +121,9 @@ def main() -> int:
     from health.report import write_snapshot
     from health.sweep import run_sweep
 
-    settings.DATABASES["default"]["TEST"]["NAME"] = f"bench_{settings.DATABASES['default']['NAME']}"
     settings.DEBUG = True  # the demo seeders run only on a demo database
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     rng = random.Random(args.seed)
-    try:
+    with scratch_database("health"):
         import_dir(Path(__file__).resolve().parents[1] / "bizops" / "core" / "fixtures" / "backlog")
         call_command("seed_finance_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         seed_flags()
@@ -167,8 +164,6 @@ def main() -> int:
             f"({week_queries} -> {year_queries})"
         )
         return 0 if year_queries == week_queries else 1
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://... python bench/metrics_compute.py [--orders 1000000] [--insights 200000]
 
 It needs PostgreSQL (the database named by DATABASE_URL is left untouched: a
-scratch database ``<name>_bench`` is created beside it, filled with COPY, and
+scratch database ``<name>_bench_metrics`` is created beside it, filled with COPY, and
 dropped at the end). Printed: the time of ``etl.metrics.compute`` for the
 year, the time of one hand-written SQL aggregate over the same rows (the
 floor: the least work the database must do), their ratio, and the dashboard
@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+from scratch import needs_postgres, scratch_database
 
 SINCE, UNTIL = date(2025, 1, 1), date(2025, 12, 31)
 TZ = ZoneInfo("America/Toronto")
@@ -207,11 +209,7 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--insights", type=int, default=200_000)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print(
-            "bench/metrics_compute.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/name "
-            "(a scratch database <name>_bench is created beside it and dropped afterwards)"
-        )
+    if not needs_postgres("bench/metrics_compute.py"):
         return 2
 
     import django
@@ -220,16 +218,12 @@ def main() -> int:
     from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from etl.metrics import compute, sources
     from etl.metrics.customers import refresh_first_orders
     from tests.factories import UserFactory
 
-    settings.DATABASES["default"]["TEST"]["NAME"] = f"{settings.DATABASES['default']['NAME']}_bench"
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database("metrics"):
         t0 = time.perf_counter()
         load(connection, args.orders, args.insights)
         print(f"  loaded in {time.perf_counter() - t0:.1f} s", flush=True)
@@ -298,8 +292,6 @@ def main() -> int:
             f"365-day drill-down table: median {day_time * 1000:.0f} ms"
         )
         print(f"ratio dashboard / floor aggregate: {view_time / floor_time:.3f}x")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0
 
 

@@ -45,6 +45,8 @@ def database_cache(settings):
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bizops_cache"}
     }
     call_command("createcachetable", verbosity=0)
+    # Empty, whatever another process (a server a deploy test started) left in the table.
+    cache.clear()
 
 
 WRITES = {"INSERT", "UPDATE", "DELETE"}

@@ -17,7 +17,7 @@ DASHBOARDS = [
     Dashboard(
         "Forecast",
         "finance:forecast",
-        "MRR and cash by scenario, break-even, top levers, actuals against the forecast.",
+        "Net sales (or MRR) and cash by scenario, break-even, levers, actuals and the backtest.",
         "finance.view_forecastrun",
     ),
     Dashboard(

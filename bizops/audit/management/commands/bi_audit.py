@@ -1,34 +1,15 @@
-from pathlib import Path
-
-from django.core.management.base import CommandError
-
 from bizops.audit.audit import run_audit, write_audit
-from bizops.audit.base import Period
+from bizops.audit.management.period_command import PeriodCommand
 from bizops.audit.report_text import score_text
 from bizops.core.reports import export_reports
-from health.runners import JobCommand
 
 
-class Command(JobCommand):
+class Command(PeriodCommand):
     help = (
         "Run the business audit over a period (default: the 30 days ending yesterday), write the report "
         "unaligned_audit_<end> and keep the top realignments' backlog tickets."
     )
     job_name = "audit.weekly_audit"
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--period", help='Days ending yesterday ("30") or a range ("2026-01-01..2026-01-31"); default 30.'
-        )
-        parser.add_argument("--output", type=Path, help="Also write the report to DIR/exec/<slug>.md.")
-
-    def handle(self, *args, **options):
-        # Checked before the run is recorded: a bad option is not a failed audit.
-        try:
-            options["period"] = Period.parse(options["period"])
-        except ValueError as exc:
-            raise CommandError(f"--period: {exc}") from None
-        return super().handle(*args, **options)
 
     def run_job(self, run, *args, **options):
         period = options["period"]

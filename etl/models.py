@@ -116,6 +116,13 @@ class Order(models.Model):
         max_length=255, blank=True, help_text='"customer:<id>", or "email:<normalised email>" for guests.'
     )
     first_order = models.BooleanField(default=False, help_text="The customer's first valid order.")
+    source_digest = models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A hash of the order, its lines and refunds as last loaded (etl.load.source_digest); "
+        "a re-pull that hashes the same is not written again. Empty: unknown, compared in full.",
+    )
 
     objects = OrderQuerySet.as_manager()
 
@@ -127,8 +134,10 @@ class Order(models.Model):
             # Daily metrics aggregate orders by creation time (etl.metrics).
             models.Index(fields=["created_at"], name="order_created"),
             models.Index(fields=["customer_key", "created_at"], name="order_customer_created"),
-            # Shopify's incremental cursor resumes from the newest updated_at.
-            models.Index(fields=["shop", "updated_at"], name="order_shop_updated"),
+            # No index on updated_at: nothing reads orders by it (the Shopify cursor is kept in
+            # SyncState), and every re-pulled order changes it, so such an index would make
+            # each of those updates a new row version plus an entry in every index instead
+            # of a heap-only one (etl migration 0006).
         ]
 
     def __str__(self) -> str:

@@ -79,7 +79,7 @@ def measure(size: int) -> dict[str, tuple[float, int, int]]:
 
         def load(changed: bool):
             for start in range(0, LOADED, BATCH):
-                load_orders("bench.myshopify.com", etl_loader.records(start, start + BATCH, changed=changed))
+                load_orders("bench.myshopify.com", etl_loader.records(start, start + BATCH, changed=1 if changed else 0))
 
         for label, changed in (("inserts", False), ("updates, unchanged", False), ("updates, changed", True)):
             spent, queries, _ = counted(connection, lambda changed=changed: load(changed))

@@ -206,11 +206,12 @@ def _load_orders(shop: str, records: list[OrderRecord], *, copy: bool) -> int:
         ids, written, existed = _upsert_orders(shop, list(latest.values()), copy=copy)
         # Only orders that are new or changed have children to write; the changed ones
         # may also have lost some.
-        follow = {ext: latest[ext] for ext in latest if ext in written}
-        replaced = [ids[ext] for ext in follow if ext in existed]
+        follow = latest if len(written) == len(latest) else {e: r for e, r in latest.items() if e in written}
+        replaced = [ids[ext] for ext in existed if ext in written] if existed else []
         count = len(follow)
-        count += _replace_children(OrderLine, ids, follow, "lines", LINE_FIELDS, replaced, copy=copy)
-        count += _replace_children(Refund, ids, follow, "refunds", REFUND_FIELDS, replaced, copy=copy)
+        if replaced or any(r.lines or r.refunds for r in follow.values()):
+            count += _replace_children(OrderLine, ids, follow, "lines", LINE_FIELDS, replaced, copy=copy)
+            count += _replace_children(Refund, ids, follow, "refunds", REFUND_FIELDS, replaced, copy=copy)
     return count
 
 

@@ -129,7 +129,7 @@ def reflag_statements(fn) -> int:
 
     with CaptureQueriesContext(connection) as seen:
         fn()
-    return sum(1 for q in seen.captured_queries if "DISTINCT ON" in q["sql"])
+    return sum(1 for q in seen.captured_queries if "WITH firsts AS" in q["sql"])
 
 
 def test_a_rerun_with_no_order_written_since_skips_the_re_flag_and_any_write_brings_it_back():

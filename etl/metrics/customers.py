@@ -11,7 +11,7 @@ the next valid one.
 from contextlib import contextmanager
 from datetime import date
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Max, Min, QuerySet, Window
 from django.db.models.functions import RowNumber
 
@@ -80,8 +80,14 @@ def _reflag_postgres(start, end) -> int:
     table = Order._meta.db_table
     in_range = "" if _every_order_in(start, end) else _IN_RANGE_SQL.format(table=table)
     # Every join here is of whole customer histories: never a nested loop, which a
-    # misestimate (statistics older than a load) would make quadratic.
-    with connection.cursor() as cursor, _settings(cursor, enable_nestloop="off", work_mem=_WORK_MEM):
+    # misestimate (statistics older than a load) would make quadratic. The settings are
+    # the transaction's (a savepoint when called in one): outside a transaction they
+    # would end with the statement that sets them.
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        _settings(cursor, enable_nestloop="off", work_mem=_WORK_MEM),
+    ):
         cursor.execute(_REFLAG_SQL.format(table=table, in_range=in_range), {"start": start, "end": end})
         return cursor.rowcount
 

@@ -220,3 +220,28 @@ def test_the_metrics_refresh_the_statistics_of_an_order_table_a_load_made_stale(
     assert analyze_if_stale() == ["etl_order"]
     flush()
     assert analyze_if_stale() == []
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit: no transaction around the call
+def test_the_re_flag_runs_with_its_own_planner_settings_and_puts_them_back():
+    require_postgres(connection)
+    OrderFactory(created_at=at(DAY, 9), customer_key="customer:1")
+    settings_sql = "SELECT current_setting('work_mem'), current_setting('enable_nestloop')"
+    during = []
+
+    def spy(execute, sql, params, many, context):
+        if "WITH firsts AS" in sql:
+            with connection.cursor() as cursor:
+                cursor.execute(settings_sql)
+                during.append(cursor.fetchone())
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        cursor.execute(settings_sql)
+        before = cursor.fetchone()
+    with connection.execute_wrapper(spy):
+        refresh_first_orders(DAY, DAY, strategy="sql")
+    with connection.cursor() as cursor:
+        cursor.execute(settings_sql)
+        assert cursor.fetchone() == before
+    assert during == [("64MB", "off")]

@@ -11,11 +11,13 @@ view's time for 365 days with its query count.
 """
 
 import argparse
+import importlib
 import os
 import random
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -68,6 +70,42 @@ def seconds(fn, repeat: int = 1) -> tuple[float, object]:
         result = fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
+
+
+@contextmanager
+def stage_times():
+    """Seconds spent in each step of ``etl.metrics.compute`` while the block runs (its functions wrapped)."""
+    compute_module = importlib.import_module("etl.metrics.compute")
+    from etl.metrics import sources
+
+    steps = {
+        "analyze": [(compute_module, "analyze_if_stale")],
+        "flags": [(compute_module, "refresh_first_orders")],
+        "aggregation": [(sources, name) for name in ("ad_insights", "orders", "order_lines", "refunds")],
+    }
+    spent = dict.fromkeys(steps, 0.0)
+
+    def timed(step, fn):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[step] += time.perf_counter() - start
+
+        return wrapper
+
+    originals = [
+        (module, name, getattr(module, name)) for targets in steps.values() for module, name in targets
+    ]
+    for step, targets in steps.items():
+        for module, name in targets:
+            setattr(module, name, timed(step, getattr(module, name)))
+    try:
+        yield spent
+    finally:
+        for module, name, fn in originals:
+            setattr(module, name, fn)
 
 
 def load(connection, orders: int, insights: int) -> None:
@@ -228,7 +266,8 @@ def main() -> int:
         load(connection, args.orders, args.insights)
         print(f"  loaded in {time.perf_counter() - t0:.1f} s", flush=True)
 
-        cold, result = seconds(lambda: compute(SINCE, UNTIL))
+        with stage_times() as first_run:
+            cold, result = seconds(lambda: compute(SINCE, UNTIL))
         warm, result = seconds(lambda: compute(SINCE, UNTIL), repeat=3)
         params = {
             "tz": settings.REPORTING_TIMEZONE,
@@ -264,6 +303,11 @@ def main() -> int:
             f"({len(floor_rows)} rows)"
         )
         print(f"ratio compute / floor: {warm / floor_time:.2f}x (first run {cold / floor_time:.2f}x)")
+        print(
+            "  of the first run: "
+            + ", ".join(f"{name} {value:.2f} s" for name, value in first_run.items())
+            + f", the rest (FX, rows, write, commit) {cold - sum(first_run.values()):.2f} s"
+        )
         print(
             f"  of a rerun: first-order flags {flags_time:.2f} s; aggregation "
             + ", ".join(f"{name} {value:.2f} s" for name, value in stages.items())

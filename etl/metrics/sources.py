@@ -18,7 +18,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, 
 from django.db.models.functions import Coalesce, TruncDate
 
 from etl.metrics.days import bounds, reporting_tz
-from etl.models import AdInsightDaily, Order, OrderLine, Refund
+from etl.models import AdInsightDaily, Order, OrderLine, Refund, counted_through
 
 AMOUNT = DecimalField(max_digits=24, decimal_places=4)
 ZERO = Value(Decimal(0), output_field=AMOUNT)
@@ -76,7 +76,7 @@ def order_lines(since: date, until: date) -> list[dict]:
     costed = Q(unit_cost__isnull=False)
     return list(
         OrderLine.objects.filter(
-            order__in=Order.objects.counted(), order__created_at__gte=start, order__created_at__lt=end
+            counted_through("order"), order__created_at__gte=start, order__created_at__lt=end
         )
         .annotate(day=TruncDate("order__created_at", tzinfo=reporting_tz()), currency=F("order__currency"))
         .values("day", "currency")
@@ -97,7 +97,7 @@ def refunds(since: date, until: date) -> list[dict]:
     """
     start, end = bounds(since, until)
     return list(
-        Refund.objects.filter(order__in=Order.objects.counted(), created_at__gte=start, created_at__lt=end)
+        Refund.objects.filter(counted_through("order"), created_at__gte=start, created_at__lt=end)
         .annotate(day=TruncDate("created_at", tzinfo=reporting_tz()), currency=F("order__currency"))
         .values("day", "currency")
         .annotate(

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from etl.metrics.customers import refresh_first_orders
 from etl.models import Order
@@ -100,6 +101,39 @@ def test_sql_is_refused_on_a_database_other_than_postgresql():
         refresh_first_orders(DAY, DAY, strategy="sql")
 
 
+def mixed_orders() -> None:
+    """Customers and guests with test, cancelled and deleted orders, ties on creation time
+    (n and n + 42 share a day, an hour and a customer), orders without a key, stale flags."""
+    for n in range(60):
+        day = date(2025, 3, 1 + n % 14)
+        OrderFactory(
+            created_at=at(day, 8 + n % 3),
+            customer_key=""
+            if n % 11 == 0
+            else f"customer:{n % 6}"
+            if n % 2
+            else f"email:{n % 5}@example.com",
+            test=n % 13 == 0,
+            cancelled_at=at(day, 20) if n % 7 == 0 else None,
+            deleted_at=at(day, 21) if n % 19 == 0 else None,
+        )
+    OrderFactory(created_at=at(date(2025, 3, 5)), customer_key="customer:99", test=True)  # none valid
+    every_third = list(Order.objects.order_by("pk").values_list("pk", flat=True))[::3]
+    Order.objects.filter(pk__in=every_third).update(first_order=True)
+
+
+def flags_by_strategy(since: date, until: date) -> dict:
+    """Each strategy's (rows changed, every order's flag), both from the same flags to start."""
+    start = list(Order.objects.order_by("pk").values_list("pk", "first_order"))
+    seen = {}
+    for strategy in ("sql", "orm"):
+        for pk, flag in start:
+            Order.objects.filter(pk=pk).update(first_order=flag)
+        changed = refresh_first_orders(since, until, strategy=strategy)
+        seen[strategy] = (changed, list(Order.objects.order_by("pk").values_list("pk", "first_order")))
+    return seen
+
+
 def test_both_strategies_flag_the_same_orders_on_postgresql():
     require_postgres(connection)
     for n in range(60):
@@ -113,23 +147,35 @@ def test_both_strategies_flag_the_same_orders_on_postgresql():
         )
     every_third = list(Order.objects.order_by("pk").values_list("pk", flat=True))[::3]
     Order.objects.filter(pk__in=every_third).update(first_order=True)  # stale flags to correct
-    start = list(Order.objects.order_by("pk").values_list("pk", "first_order"))
-    seen = {}
-    for strategy in ("sql", "orm"):
-        for pk, flag in start:
-            Order.objects.filter(pk=pk).update(first_order=flag)
-        changed = refresh_first_orders(DAY, date(2025, 3, 12), strategy=strategy)
-        seen[strategy] = (changed, list(Order.objects.order_by("pk").values_list("pk", "first_order")))
+    seen = flags_by_strategy(DAY, date(2025, 3, 12))
     assert seen["sql"][0] > 0 and any(flag for _, flag in seen["sql"][1])
     assert seen["sql"] == seen["orm"]
 
 
-def reflag_statements(fn) -> int:
-    from django.test.utils import CaptureQueriesContext
+def test_both_strategies_flag_the_same_orders_when_the_range_holds_every_order():
+    require_postgres(connection)
+    mixed_orders()
+    with CaptureQueriesContext(connection) as queries:
+        seen = flags_by_strategy(date(2025, 3, 1), date(2025, 3, 14))
+    reflags = [q["sql"] for q in queries.captured_queries if "WITH firsts AS" in q["sql"]]
+    assert len(reflags) == 1 and "customer_key IN (SELECT" not in reflags[0]  # every customer: no join
+    assert seen["sql"][0] > 0 and any(flag for _, flag in seen["sql"][1])
+    assert seen["sql"] == seen["orm"]
+    assert not Order.objects.filter(customer_key="customer:99", first_order=True).exists()
 
+
+def test_both_strategies_flag_the_same_orders_for_a_range_within_the_history():
+    require_postgres(connection)
+    mixed_orders()
+    seen = flags_by_strategy(date(2025, 3, 6), date(2025, 3, 8))
+    assert seen["sql"][0] > 0
+    assert seen["sql"] == seen["orm"]
+
+
+def reflag_statements(fn) -> int:
     with CaptureQueriesContext(connection) as seen:
         fn()
-    return sum(1 for q in seen.captured_queries if "DISTINCT ON" in q["sql"])
+    return sum(1 for q in seen.captured_queries if "WITH firsts AS" in q["sql"])
 
 
 def test_a_rerun_with_no_order_written_since_skips_the_re_flag_and_any_write_brings_it_back():
@@ -174,3 +220,28 @@ def test_the_metrics_refresh_the_statistics_of_an_order_table_a_load_made_stale(
     assert analyze_if_stale() == ["etl_order"]
     flush()
     assert analyze_if_stale() == []
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit: no transaction around the call
+def test_the_re_flag_runs_with_its_own_planner_settings_and_puts_them_back():
+    require_postgres(connection)
+    OrderFactory(created_at=at(DAY, 9), customer_key="customer:1")
+    settings_sql = "SELECT current_setting('work_mem'), current_setting('enable_nestloop')"
+    during = []
+
+    def spy(execute, sql, params, many, context):
+        if "WITH firsts AS" in sql:
+            with connection.cursor() as cursor:
+                cursor.execute(settings_sql)
+                during.append(cursor.fetchone())
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        cursor.execute(settings_sql)
+        before = cursor.fetchone()
+    with connection.execute_wrapper(spy):
+        refresh_first_orders(DAY, DAY, strategy="sql")
+    with connection.cursor() as cursor:
+        cursor.execute(settings_sql)
+        assert cursor.fetchone() == before
+    assert during == [("64MB", "off")]

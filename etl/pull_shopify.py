@@ -125,17 +125,27 @@ def pull_shopify(
             if not result.dry_run:
                 commit(records)
         else:
+            # Pages are written a batch at a time: a page is 25 orders, and a transaction for
+            # each (a lookup, a COPY, a MERGE for the orders and again for their lines and
+            # refunds) cost more than the rows (a 1M-order night: 20 s for 23,000 orders).
+            # Nothing is lost by waiting: the cursor moves only once the run has committed all.
+            pending = []
             for page in client.order_pages(search):
                 result.pages += 1
                 result.rows_read += len(page)
-                if page and not result.dry_run:
-                    commit(sorted(page, key=lambda r: r.updated_at))
+                if not result.dry_run:
+                    pending += page
+                    if len(pending) >= settings.ETL_BATCH_SIZE:
+                        commit(sorted(pending, key=lambda r: r.updated_at))
+                        pending = []
                 result.take_waits(stats)
                 say(
                     f"shopify: page {result.pages}, {result.rows_read} orders read, "
                     f"{result.rows_written} rows written, {result.throttle_waits} waits "
                     f"({result.seconds_waited:.1f} s)"
                 )
+            if pending:
+                commit(sorted(pending, key=lambda r: r.updated_at))
         if not result.dry_run:
             # Only now, with every row committed: a run that failed part way leaves the
             # cursor where it was, and the next one re-reads from there. This commit

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 ORDERS = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 1_000_000
-BATCH = int(os.environ.get("BENCH_BATCH", "5000"))  # ETL_BATCH_SIZE's default
+BATCH = int(os.environ.get("BENCH_BATCH", "20000"))  # ETL_BATCH_SIZE's default
 SAMPLE_SECONDS = 20.0
 
 

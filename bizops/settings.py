@@ -408,7 +408,7 @@ ETL_HTTP_READ_TIMEOUT = env.float("ETL_HTTP_READ_TIMEOUT", default=120.0)
 ETL_HTTP_MAX_RETRIES = env.int("ETL_HTTP_MAX_RETRIES", default=6)
 ETL_HTTP_BACKOFF_MAX = env.float("ETL_HTTP_BACKOFF_MAX", default=60.0)
 ETL_HTTP_MAX_WAIT = env.float("ETL_HTTP_MAX_WAIT", default=900.0)
-ETL_BATCH_SIZE = env.int("ETL_BATCH_SIZE", default=5000)
+ETL_BATCH_SIZE = env.int("ETL_BATCH_SIZE", default=20_000)
 # How the COPY loader writes rows that exist already: "merge" (MERGE, PostgreSQL 15+;
 # older servers fall back) or "on_conflict" (INSERT ... ON CONFLICT DO UPDATE). Both skip
 # unchanged rows; bench/etl_loader.py measures them side by side.

@@ -272,12 +272,10 @@ def _upsert_orders(
     With COPY, the pks of new orders are known only when some order of the
     batch has lines or refunds to attach.
     """
-    digests = [source_digest(r) for r in records]
     if copy:
         # first_order belongs to the metrics step: set on insert, never overwritten here.
         columns = ["shop", "external_id", *ORDER_FIELDS, "source_digest", "first_order"]
-        pairs = zip(records, digests, strict=True)
-        rows = [(shop, r.external_id, *_order_values(r), d, False) for r, d in pairs]
+        rows = [(shop, r.external_id, *_order_values(r), source_digest(r), False) for r in records]
         merged = copy_merge(
             Order,
             columns,
@@ -298,7 +296,7 @@ def _upsert_orders(
             shop=shop, external_id__in=[r.external_id for r in records]
         ).values_list("external_id", "pk", "source_digest")
     }
-    pairs = zip(records, digests, strict=True)
+    pairs = zip(records, map(source_digest, records), strict=True)
     todo = [(r, d) for r, d in pairs if r.external_id not in stored or stored[r.external_id][1] != d]
     objs = [Order(shop=shop, external_id=r.external_id, source_digest=d, **_order_fields(r)) for r, d in todo]
     saved = upsert_objects(Order, objs, ["shop", "external_id"], [*ORDER_FIELDS, "source_digest"])

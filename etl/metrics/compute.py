@@ -61,8 +61,8 @@ def analyze_if_stale() -> list[str]:
             [list(ANALYZED_TABLES), STALE_SHARE],
         )
         stale = sorted(row[0] for row in cursor.fetchall())
-        for table in stale:
-            cursor.execute(f"ANALYZE {table}")
+        if stale:
+            cursor.execute(f"ANALYZE {', '.join(stale)}")
     return stale
 
 

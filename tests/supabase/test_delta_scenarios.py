@@ -10,7 +10,8 @@ from tests.supabase.conftest import psql, run_command
 ORDER_ROW = (
     "INSERT INTO etl_order (shop, external_id, name, created_at, updated_at, test, currency, subtotal, "
     "discounts, tax, shipping, total, current_total, customer_key, first_order) VALUES "
-    "('shop.myshopify.com', {n}, '#{n}', now(), '2026-01-01', false, 'USD', 0, 0, 0, 0, 0, 0, '', false)"
+    "('shop.myshopify.com', {n}, '#{n}', '2026-01-01', '2026-01-01', false, 'USD', "
+    "0, 0, 0, 0, 0, 0, '', false)"
 )
 
 DRIFTS = {
@@ -23,10 +24,10 @@ DRIFTS = {
     # Django expects, which IF NOT EXISTS alone would skip.
     "invalid_index": (
         [
-            "DROP INDEX order_shop_updated",
+            "DROP INDEX order_created",
             ORDER_ROW.format(n=1),
-            ORDER_ROW.format(n=2),
-            "CREATE UNIQUE INDEX CONCURRENTLY order_shop_updated ON etl_order (shop, updated_at)",
+            ORDER_ROW.format(n=2),  # the same created_at: the unique index below cannot be built
+            "CREATE UNIQUE INDEX CONCURRENTLY order_created ON etl_order (created_at)",
         ],
         "AND NOT indisvalid",
     ),

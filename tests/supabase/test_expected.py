@@ -5,7 +5,7 @@ from bizops.supabase.expected import Migrations, catalog_type
 
 def test_index_and_constraint_names_are_the_ones_migrate_chooses():
     order = Migrations().model_state("public").tables["etl_order"]
-    assert set(order.indexes) == {"order_created", "order_customer_created", "order_shop_updated"}
+    assert set(order.indexes) == {"order_created", "order_customer_created"}
     assert set(order.constraints) == {"order_shop_external_unique"}
     assert order.create[0].sql.startswith('CREATE TABLE IF NOT EXISTS "etl_order" (')
 
@@ -35,6 +35,7 @@ def test_migrations_not_recorded_are_named_in_the_order_migrate_runs_them():
         "etl.0003_readable_names",
         "etl.0004_fxrate_currency_code",
         "etl.0005_order_fillfactor",
+        "etl.0006_order_source_digest",
     ]
     assert "etl_order" not in migrations.model_state("public", applied).tables
 

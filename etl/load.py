@@ -215,7 +215,8 @@ def _load_orders(shop: str, records: list[OrderRecord], *, copy: bool) -> int:
     return count
 
 
-# Bumped when what an order's digest covers changes: every order is then compared in full once.
+# Bumped when what an order's digest covers changes: every order is then compared in full and
+# written once with its new digest.
 DIGEST_VERSION = 1
 _order_values = attrgetter(*ORDER_FIELDS)
 
@@ -232,9 +233,9 @@ def source_digest(record: OrderRecord) -> int:
     ``None``, which stands as ``()``), so one instant in two time zones hashes
     alike, as PostgreSQL compares it. A number written in another form
     (``7.95`` and ``7.950``) hashes differently: such an order is compared
-    column by column in the database and, equal there, not written. A Python
-    that hashed tuples differently would only make every order be compared in
-    full once.
+    column by column in the database, where only its digest differs, and is
+    written once with the new one. A Python that hashed tuples differently
+    would only make every order be written once more in the same way.
     """
     r, s = record, str
     parts = [

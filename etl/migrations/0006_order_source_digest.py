@@ -3,7 +3,8 @@
 - ``source_digest``: the loader hashes each order with its lines and refunds
   and leaves an order whose stored digest is the same alone: a nightly re-pull
   of unchanged orders sends nothing and writes nothing (``etl.upsert``). Empty
-  for rows loaded before: they are compared column by column once.
+  for rows loaded before: the next pull of each compares it column by column
+  and writes its digest.
 - ``order_shop_updated`` went: no query reads orders by ``updated_at``, and
   every changed order moves it, so with the index each update was a new row
   version and an entry in all five indexes; without it, an update that finds

@@ -298,7 +298,7 @@ def test_an_order_loaded_before_digests_were_kept_is_compared_in_full_once(load_
     load_orders(SHOP, [order(1, refunds=[7])], strategy=load_strategy)
     digest = Order.objects.get().source_digest
     Order.objects.update(source_digest=None)
-    # The order, its 2 lines and its refund are written (compared in the database, equal there).
+    # The order (for its digest), its 2 lines and its refund are sent and compared in the database.
     assert load_orders(SHOP, [order(1, refunds=[7])], strategy=load_strategy) == 4
     assert Order.objects.get().source_digest == digest
     assert load_orders(SHOP, [order(1, refunds=[7])], strategy=load_strategy) == 0

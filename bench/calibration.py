@@ -5,7 +5,7 @@
 It reuses the metrics benchmark's store (``bench/metrics_compute.py``: a year of
 orders with lines, refunds and ad insights, loaded with COPY into a scratch
 database ``<name>_bench_calibration`` that is dropped at the end), computes the daily
-metrics once (calibration reads them and the first-order flags), then times
+metrics once (calibration reads them and the first orders), then times
 ``finance.calibration.save_calibrated`` over the last 90 days (its repeat
 curve reads every cohort of the year) and over 365 days, with their query
 counts, against a floor: one hand-written SQL cohort table over the same
@@ -28,14 +28,15 @@ from scratch import needs_postgres, scratch_database
 
 FLOOR_SQL = """
 WITH firsts AS (
-  SELECT customer_key, date_trunc('month', created_at AT TIME ZONE %(tz)s) AS cohort FROM etl_order
-  WHERE first_order AND NOT test AND cancelled_at IS NULL AND deleted_at IS NULL AND customer_key <> ''
-    AND created_at < %(end)s
+  SELECT o.id, o.customer_key, date_trunc('month', o.created_at AT TIME ZONE %(tz)s) AS cohort
+  FROM etl_order o JOIN etl_firstorder fo ON fo.order_id = o.id
+  WHERE NOT o.test AND o.cancelled_at IS NULL AND o.deleted_at IS NULL AND o.customer_key <> ''
+    AND o.created_at < %(end)s
 )
 SELECT f.cohort, date_trunc('month', o.created_at AT TIME ZONE %(tz)s) AS month,
        count(DISTINCT o.customer_key), count(*)
 FROM etl_order o JOIN firsts f USING (customer_key)
-WHERE NOT o.first_order AND NOT o.test AND o.cancelled_at IS NULL AND o.deleted_at IS NULL
+WHERE o.id <> f.id AND NOT o.test AND o.cancelled_at IS NULL AND o.deleted_at IS NULL
   AND o.created_at < %(end)s
 GROUP BY 1, 2
 """

@@ -10,8 +10,8 @@ orders (lines, refunds) and a fifth as many ad insight rows, the way
 - loader: 60,000 new orders through ``etl.load.load_orders`` (COPY path, 3
   batches of 20,000, built before the clock starts), the same orders again
   unchanged (the median of three runs), then all of them changed;
-- metrics: ``compute_metrics`` over the year, first run (first-order flags
-  set) and rerun, and the floor (one hand-written SQL aggregate);
+- metrics: ``compute_metrics`` over the year, first run (first orders
+  recorded) and rerun, and the floor (one hand-written SQL aggregate);
 - dashboard: the metrics page for 365 days;
 - health sweep: ``health.sweep.run_sweep`` (the weekly job-health sweep).
 

@@ -274,15 +274,13 @@ def _upsert_orders(
     batch has lines or refunds to attach.
     """
     if copy:
-        # first_order belongs to the metrics step: set on insert, never overwritten here.
-        columns = ["shop", "external_id", *ORDER_FIELDS, "source_digest", "first_order"]
-        rows = [(shop, r.external_id, *_order_values(r), source_digest(r), False) for r in records]
+        columns = ["shop", "external_id", *ORDER_FIELDS, "source_digest"]
+        rows = [(shop, r.external_id, *_order_values(r), source_digest(r)) for r in records]
         merged = copy_merge(
             Order,
             columns,
             rows,
             ["shop", "external_id"],
-            insert_only=["first_order"],
             want_ids=any(r.lines or r.refunds for r in records),
             digest="source_digest",
         )

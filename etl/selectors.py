@@ -70,12 +70,12 @@ def _month(field: str = "created_at") -> TruncMonth:
 def cohort_sizes(since: datetime, before: datetime) -> dict[date, int]:
     """New customers per first-order month (reporting time zone), first orders in [since, before).
 
-    A customer's first order is their first valid one (``Order.first_order``: test, deleted and
+    A customer's first order is their first valid one (``FirstOrder``: test, deleted and
     cancelled orders never count; guests are one customer per normalised email). One query.
     """
     rows = (
         _customer_orders(before)
-        .filter(first_order=True, created_at__gte=since)
+        .filter(first__isnull=False, created_at__gte=since)
         .annotate(month=_month())
         .values("month")
         .annotate(customers=Count("id"))
@@ -91,13 +91,13 @@ def cohort_repeats(since: datetime, before: datetime) -> list[dict]:
     """
     first_month = (
         Order.objects.counted()
-        .filter(customer_key=OuterRef("customer_key"), first_order=True)
+        .filter(customer_key=OuterRef("customer_key"), first__isnull=False)
         .annotate(month=_month())
         .values("month")[:1]
     )
     rows = (
         _customer_orders(before)
-        .filter(first_order=False)
+        .filter(first__isnull=True)
         .annotate(cohort=Subquery(first_month), month=_month())
         .filter(cohort__gte=_month_floor(since))
         .values("cohort", "month")
@@ -120,13 +120,13 @@ def returning_customers(start: datetime, end: datetime) -> dict[date, int]:
     whose first order was in an earlier month. One query."""
     first_month = (
         Order.objects.counted()
-        .filter(customer_key=OuterRef("customer_key"), first_order=True)
+        .filter(customer_key=OuterRef("customer_key"), first__isnull=False)
         .annotate(month=_month())
         .values("month")[:1]
     )
     rows = (
         Order.objects.counted()
-        .filter(created_at__gte=start, created_at__lt=end, first_order=False)
+        .filter(created_at__gte=start, created_at__lt=end, first__isnull=True)
         .exclude(customer_key="")
         .annotate(cohort=Subquery(first_month), month=_month())
         .filter(cohort__lt=F("month"))
@@ -144,13 +144,16 @@ def first_and_repeat_sales(start: datetime, end: datetime) -> dict[str, dict]:
     """
     orders = Order.objects.counted().filter(created_at__gte=start, created_at__lt=end)
     counts = orders.aggregate(
-        first=Count("id", filter=Q(first_order=True)), repeat=Count("id", filter=Q(first_order=False))
+        first_n=Count("id", filter=Q(first__isnull=False)), repeat_n=Count("id", filter=Q(first__isnull=True))
     )
     gross = OrderLine.objects.filter(order__in=orders).aggregate(
-        first=Sum(F("price") * F("quantity"), filter=Q(order__first_order=True)),
-        repeat=Sum(F("price") * F("quantity"), filter=Q(order__first_order=False)),
+        first_n=Sum(F("price") * F("quantity"), filter=Q(order__first__isnull=False)),
+        repeat_n=Sum(F("price") * F("quantity"), filter=Q(order__first__isnull=True)),
     )
-    return {side: {"orders": counts[side] or 0, "gross": gross[side] or 0} for side in ("first", "repeat")}
+    return {
+        side: {"orders": counts[f"{side}_n"] or 0, "gross": gross[f"{side}_n"] or 0}
+        for side in ("first", "repeat")
+    }
 
 
 def _month_floor(moment: datetime) -> datetime:

@@ -27,7 +27,7 @@ a channel is named; a month is 365.25 / 12 = 30.4375 days):
     orders per returning customer = their orders / returning customer-months, same cells
     prior cohorts               = new customers per first-order month, the 12 months before the start
 
-Cohorts are first-order months in the reporting time zone (``Order.first_order``:
+Cohorts are first-order months in the reporting time zone (``FirstOrder``:
 test, deleted and cancelled orders never count; guests are one customer per
 normalised email, as in the metrics); their cohorts start up to 12 months
 before the start month.

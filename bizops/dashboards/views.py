@@ -110,7 +110,7 @@ def _order_row(order) -> dict:
         "name": order.name or str(order.external_id),
         "created_at": order.created_at,
         "status": _order_status(order),
-        "first_order": "yes" if order.first_order else "",
+        "first_order": "yes" if order.is_first else "",
         "currency": order.currency,
         "gross_sales": order.gross_sales,
         "discounts": order.discounts,

@@ -83,6 +83,19 @@ class RefundInline(NumbersAdmin, admin.TabularInline):
         return False
 
 
+class FirstOrderFilter(admin.SimpleListFilter):
+    title = "first order"
+    parameter_name = "first"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(first__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(NumbersAdmin, ReadOnlyAdmin):
     number_kinds = dict.fromkeys(
@@ -90,16 +103,25 @@ class OrderAdmin(NumbersAdmin, ReadOnlyAdmin):
     )
     list_display = [
         "name", "created_at", "total", "current_total", "currency", "customer_key", "test", "is_cancelled",
-        "first_order",
+        "is_first",
     ]  # fmt: skip
-    list_filter = ["test", "first_order", "currency", ("cancelled_at", admin.EmptyFieldListFilter), "shop"]
+    list_filter = ["test", FirstOrderFilter, "currency", ("cancelled_at", admin.EmptyFieldListFilter), "shop"]
     search_fields = ["name", "external_id", "customer_key"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, RefundInline]
+    readonly_fields = ["is_first"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("first")  # one LEFT JOIN, not a query a row
 
     @admin.display(boolean=True, description="cancelled", ordering="cancelled_at")
     def is_cancelled(self, order: Order) -> bool:
         return order.cancelled_at is not None
+
+    @admin.display(boolean=True, description="first order", ordering="first")
+    def is_first(self, order: Order) -> bool:
+        """The customer's first valid order (``FirstOrder``, kept by the metrics step)."""
+        return hasattr(order, "first")
 
 
 @admin.register(SyncState)

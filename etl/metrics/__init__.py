@@ -2,7 +2,7 @@
 
 - ``definitions``: every metric's formula (one function each);
 - ``sources``: the database aggregation of the source tables by reporting day;
-- ``customers``: ``Order.first_order`` (new customers);
+- ``customers``: ``FirstOrder`` (new customers);
 - ``fx``: conversion with the day's ``FxRate``; ``MissingFxRate``;
 - ``compute``: ``compute(since, until)``, the one entry point that writes.
 """

@@ -100,7 +100,7 @@ def compute(
         say(f"statistics refreshed: {', '.join(analyzed)}")
     with transaction.atomic():
         result.first_orders_changed = refresh_first_orders(since, until)
-        say(f"first orders: {result.first_orders_changed} flag(s) changed")
+        say(f"first orders: {result.first_orders_changed} recorded or removed")
         ads = sources.ad_insights(since, until)
         orders = sources.orders(since, until)
         lines = sources.order_lines(since, until)

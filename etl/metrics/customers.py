@@ -1,23 +1,23 @@
-"""``Order.first_order``: the customer's first valid order, kept by set-based updates.
+"""``FirstOrder``: each customer's first valid order, kept by set-based statements.
 
 A customer is ``Order.customer_key`` ("customer:<id>", or "email:<normalised
 email>" for guest checkouts, set by the loader). Their first valid order (see
-``Order.objects.counted()``) by creation time, ties broken by id, is their first order;
-every other order of theirs is not. Orders without a key are never first:
-no customer can be told apart. A cancelled first order hands the flag on to
-the next valid one.
+``Order.objects.counted()``) by creation time, ties broken by id, is their first order
+(a ``FirstOrder`` row); every other order of theirs is not. Orders without a key
+are never first: no customer can be told apart. A cancelled first order hands the
+role on to the next valid one.
 """
 
 from contextlib import contextmanager
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Min, QuerySet, Window
+from django.db.models import F, Max, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from etl import strategies
 from etl.metrics.days import bounds
-from etl.models import Order, SyncState
+from etl.models import FirstOrder, Order, SyncState
 
 
 def _firsts(keys: QuerySet) -> QuerySet:
@@ -32,40 +32,53 @@ def _firsts(keys: QuerySet) -> QuerySet:
     return ranked.values("id")
 
 
-# The same rule in one statement. Measured on a year of 1,000,000 orders (about
-# 480,000 flags to set on the first run), each choice here counts:
-# - the orders are read once, in table order, probing a hash of each customer's first
-#   order, and only the rows whose flag changes are written. Updating in the order of a
-#   join on the customer keys (the plan DISTINCT ON got) dirtied pages at random, more
-#   than shared_buffers holds: 6 s of the update instead of 2.5 s;
-# - each customer's first valid order (the FILTER mirrors ``Order.objects.counted()``)
-#   is a hash aggregate: the least [creation time in microseconds, id] pair, ties on
-#   time going to the lower id; a customer with no valid order gets no id, so none of
-#   theirs is first. Grouped by customer_key, the planner knows each key
-#   comes once and hashes these firsts rather than the orders (with DISTINCT ON it did
-#   not), and it takes 1.4 s where DISTINCT ON's sort in the database's collation took
-#   2.1 s;
-# - when the range holds every order (a backfill, the first run), every customer is
-#   in it and the statement skips the join that finds the range's customers (1 s).
-# The statement took 10 to 11 s before these, about 5 s after (2.5 s of it the writes).
-_REFLAG_SQL = """
-WITH firsts AS (
-    SELECT customer_key,
-           (min(ARRAY[(extract(epoch FROM created_at) * 1000000)::bigint, id])
+# The same rule in one statement, which also says what it changed. Measured on a year of
+# 1,000,000 orders (about 480,000 first orders to record on the first run):
+# - each customer's first valid order (the FILTER mirrors ``Order.objects.counted()``) is
+#   a hash aggregate: the least [creation time in microseconds, id] pair, ties on time
+#   going to the lower id; a customer with no valid order gets no id. Grouped by
+#   customer_key, the planner knows each key comes once and hashes these firsts rather
+#   than the orders, and it takes 1.4 s where DISTINCT ON's sort in the database's
+#   collation took 2.1 s;
+# - the rows are narrow and in their own table (``FirstOrder``): inserting the first
+#   run's 480,000 took 4 s where flagging as many orders took 11 s;
+# - the stored firsts of the customers in scope that are no longer first go, the new ones
+#   come in (in id order); a rerun with nothing changed writes nothing;
+# - when the range holds every order (a backfill, the first run), every customer is in
+#   scope and the statement skips the join that finds the range's customers.
+_SYNC_SQL = """
+WITH firsts AS MATERIALIZED (
+    SELECT (min(ARRAY[(extract(epoch FROM created_at) * 1000000)::bigint, id])
                FILTER (WHERE NOT test AND cancelled_at IS NULL AND deleted_at IS NULL))[2] AS id
-    FROM {table}
+    FROM {orders}
     WHERE customer_key <> '' {in_range}
     GROUP BY customer_key
+), gone AS (
+    DELETE FROM {firsts} f
+    WHERE {stored_in_scope} NOT EXISTS (SELECT 1 FROM firsts n WHERE n.id = f.order_id)
+    RETURNING 1
+), added AS (
+    INSERT INTO {firsts} (order_id)
+    SELECT n.id FROM firsts n
+    WHERE n.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {firsts} f WHERE f.order_id = n.id)
+    ORDER BY n.id
+    RETURNING 1
 )
-UPDATE {table} o SET first_order = COALESCE(o.id = f.id, false)
-FROM firsts f
-WHERE o.customer_key = f.customer_key AND o.first_order <> COALESCE(o.id = f.id, false)
+SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM added)
 """
 # The customers who ordered in the range (left out when that is every customer).
 _IN_RANGE_SQL = (
-    "AND customer_key IN (SELECT customer_key FROM {table} "
+    "AND customer_key IN (SELECT customer_key FROM {orders} "
     "WHERE created_at >= %(start)s AND created_at < %(end)s)"
 )
+# With a range: the stored firsts in scope are those of the range's customers, and any of
+# the range's orders that no customer can be told apart by (no key).
+_STORED_IN_RANGE_SQL = """EXISTS (
+        SELECT 1 FROM {orders} o WHERE o.id = f.order_id AND (
+            o.customer_key IN (SELECT customer_key FROM {orders}
+                               WHERE created_at >= %(start)s AND created_at < %(end)s AND customer_key <> '')
+            OR (o.customer_key = '' AND o.created_at >= %(start)s AND o.created_at < %(end)s))
+    ) AND"""
 # Room for the firsts' hash (hash nodes get hash_mem_multiplier times this) so that it
 # does not spill to disk in batches, each of which is one more pass over the orders.
 _WORK_MEM = "64MB"
@@ -77,9 +90,15 @@ def _every_order_in(start, end) -> bool:
     return span["first"] is None or (start <= span["first"] and span["last"] < end)
 
 
-def _reflag_postgres(start, end) -> int:
-    table = Order._meta.db_table
-    in_range = "" if _every_order_in(start, end) else _IN_RANGE_SQL.format(table=table)
+def _refresh_postgres(start, end) -> int:
+    orders, firsts = Order._meta.db_table, FirstOrder._meta.db_table
+    every = _every_order_in(start, end)
+    sql = _SYNC_SQL.format(
+        orders=orders,
+        firsts=firsts,
+        in_range="" if every else _IN_RANGE_SQL.format(orders=orders),
+        stored_in_scope="" if every else _STORED_IN_RANGE_SQL.format(orders=orders),
+    )
     # Every join here is of whole customer histories: never a nested loop, which a
     # misestimate (statistics older than a load) would make quadratic. The settings are
     # the transaction's (a savepoint when called in one): outside a transaction they
@@ -89,8 +108,8 @@ def _reflag_postgres(start, end) -> int:
         connection.cursor() as cursor,
         _settings(cursor, enable_nestloop="off", work_mem=_WORK_MEM),
     ):
-        cursor.execute(_REFLAG_SQL.format(table=table, in_range=in_range), {"start": start, "end": end})
-        return cursor.rowcount
+        cursor.execute(sql, {"start": start, "end": end})
+        return cursor.fetchone()[0]
 
 
 @contextmanager
@@ -107,32 +126,37 @@ def _settings(cursor, **values: str):
             cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
-# Every input of the flags (and the flags themselves) of every order, hashed two
-# independent ways and summed: one sequential scan, several times cheaper than the
-# re-flag statement, which aggregates every customer's orders and joins them back.
+# Every input of the first orders of every order, and the stored first orders, each hashed
+# two independent ways and summed: a sequential scan of each table, several times cheaper
+# than the statement above, which aggregates every customer's orders.
 _FINGERPRINT_SQL = """
-SELECT count(*)::text || ':' || coalesce(sum(hash_record_extended(r, 0)), 0)::text || ':'
-       || coalesce(sum(hash_record_extended(r, 1)), 0)::text
-FROM (SELECT ROW(id, customer_key, created_at, test, cancelled_at, deleted_at, first_order) AS r
-      FROM {table}) AS rows
+SELECT (SELECT count(*)::text || ':' || coalesce(sum(hash_record_extended(r, 0)), 0)::text || ':'
+               || coalesce(sum(hash_record_extended(r, 1)), 0)::text
+        FROM (SELECT ROW(id, customer_key, created_at, test, cancelled_at, deleted_at) AS r
+              FROM {orders}) AS rows)
+       || '/' ||
+       (SELECT count(*)::text || ':' || coalesce(sum(hashint8extended(order_id, 0)), 0)::text || ':'
+               || coalesce(sum(hashint8extended(order_id, 1)), 0)::text
+        FROM {firsts})
 """
-# Where the fingerprint of the last re-flag and the days it covered are kept.
+# Where the fingerprint of the last refresh and the days it covered are kept.
 _STATE = ("metrics", "first_orders")
 
 
 def _fingerprint() -> str:
     with connection.cursor() as cursor:
-        cursor.execute(_FINGERPRINT_SQL.format(table=Order._meta.db_table))
+        cursor.execute(_FINGERPRINT_SQL.format(orders=Order._meta.db_table, firsts=FirstOrder._meta.db_table))
         return cursor.fetchone()[0]
 
 
-def _unchanged_since_last_reflag(since: date, until: date) -> tuple[bool, str | None]:
-    """(whether the flags of since..until are known right, the orders' fingerprint now).
+def _unchanged_since_last_refresh(since: date, until: date) -> tuple[bool, str | None]:
+    """(whether the first orders of since..until are known right, the fingerprint now).
 
-    True when no order was written since the last re-flag (same fingerprint, flags
-    included, so a flag edited by hand counts as a change) and that re-flag covered
-    these days: then re-flagging would change nothing. With no re-flag recorded there
-    is nothing to compare with: no fingerprint (None), a scan of every order saved.
+    True when no order was written since the last refresh (same fingerprint, the
+    stored first orders included, so one edited by hand counts as a change) and
+    that refresh covered these days: then refreshing would change nothing. With
+    no refresh recorded there is nothing to compare with: no fingerprint (None),
+    a scan of every order saved.
     """
     state = SyncState.objects.filter(source=_STATE[0], account=_STATE[1]).first()
     if state is None:
@@ -144,44 +168,50 @@ def _unchanged_since_last_reflag(since: date, until: date) -> tuple[bool, str | 
     return covered[0] <= since.isoformat() and until.isoformat() <= covered[1], now
 
 
-# "sql" (the statement above, PostgreSQL only) or "orm" (two portable UPDATEs, any
-# database). Same flags either way.
-def strategy_for(strategy: str | None = None) -> str:
-    return strategies.choose("first-order", strategy, fast="sql")
-
-
-def refresh_first_orders(since: date, until: date, *, strategy: str | None = None) -> int:
-    """Re-flag the whole history of every customer who ordered in the range; return rows changed.
-
-    Only those customers can change the new-customer counts of the range's
-    days; their older orders are corrected too. ``strategy``: "sql" or "orm"
-    (see ``strategy_for``), by default "sql" on PostgreSQL, where a rerun over
-    days the last re-flag covered, with no order written since, is skipped
-    (a fingerprint of every order's inputs and flag, kept in ``SyncState``
-    ``metrics/first_orders``, tells).
-    """
-    sql = strategy_for(strategy) == "sql"
-    start, end = bounds(since, until)
+def _refresh_orm(start, end) -> int:
+    """The same first orders as ``_refresh_postgres`` with portable queries (SQLite)."""
     keys = (
         Order.objects.filter(created_at__gte=start, created_at__lt=end)
         .exclude(customer_key="")
         .values("customer_key")
     )
+    in_scope = Q(order__customer_key__in=keys) | Q(
+        order__customer_key="", order__created_at__gte=start, order__created_at__lt=end
+    )
+    changed = FirstOrder.objects.filter(in_scope).exclude(order_id__in=_firsts(keys)).delete()[0]
+    new = Order.objects.filter(id__in=_firsts(keys), first__isnull=True).order_by("id").values_list("id")
+    added = FirstOrder.objects.bulk_create([FirstOrder(order_id=pk) for (pk,) in new], batch_size=500)
+    return changed + len(added)
+
+
+# "sql" (the statement above, PostgreSQL only) or "orm" (portable queries, any database).
+# Same first orders either way.
+def strategy_for(strategy: str | None = None) -> str:
+    return strategies.choose("first-order", strategy, fast="sql")
+
+
+def refresh_first_orders(since: date, until: date, *, strategy: str | None = None) -> int:
+    """Refresh the first orders of every customer who ordered in the range; return rows changed.
+
+    Only those customers can change the new-customer counts of the range's
+    days; the first orders of their older days are corrected too. Rows
+    changed: first orders recorded plus first orders removed. ``strategy``:
+    "sql" or "orm" (see ``strategy_for``), by default "sql" on PostgreSQL,
+    where a rerun over days the last refresh covered, with no order written
+    since, is skipped (a fingerprint of every order's inputs and of the stored
+    first orders, kept in ``SyncState`` ``metrics/first_orders``, tells).
+    """
+    sql = strategy_for(strategy) == "sql"
+    start, end = bounds(since, until)
     if sql:
-        unchanged, fingerprint = _unchanged_since_last_reflag(since, until)
+        unchanged, fingerprint = _unchanged_since_last_refresh(since, until)
         if unchanged:
             return 0
-        changed = _reflag_postgres(start, end)
+        changed = _refresh_postgres(start, end)
     else:
-        firsts = _firsts(keys)
-        scope = Order.objects.filter(customer_key__in=keys)
-        changed = scope.filter(first_order=True).exclude(id__in=firsts).update(first_order=False)
-        changed += scope.filter(first_order=False, id__in=firsts).update(first_order=True)
-    changed += Order.objects.filter(
-        customer_key="", first_order=True, created_at__gte=start, created_at__lt=end
-    ).update(first_order=False)
+        changed = _refresh_orm(start, end)
     if sql:
-        # The fingerprint after this re-flag; its days, joined to the last one's when
+        # The fingerprint after this refresh; its days, joined to the last one's when
         # nothing was written in between (then both ranges are right).
         after = _fingerprint() if changed or fingerprint is None else fingerprint
         covered = (since.isoformat(), until.isoformat())

@@ -10,7 +10,18 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from etl.metrics import definitions as d
@@ -64,7 +75,8 @@ def summarise(rows: Iterable[dict], channel: str) -> dict:
 
 
 def orders_of_day(day: date) -> QuerySet[Order]:
-    """The orders created on a reporting day, each with its gross sales and total refunded."""
+    """The orders created on a reporting day, each with its gross sales, total refunded and
+    ``is_first`` (the customer's first order)."""
     start, end = bounds(day, day)
     gross = (
         OrderLine.objects.filter(order=OuterRef("pk"))
@@ -84,6 +96,7 @@ def orders_of_day(day: date) -> QuerySet[Order]:
         .annotate(
             gross_sales=Coalesce(Subquery(gross, output_field=_AMOUNT), zero),
             refunded=Coalesce(Subquery(refunded, output_field=_AMOUNT), zero),
+            is_first=ExpressionWrapper(Q(first__isnull=False), output_field=BooleanField()),
         )
         .order_by("created_at", "id")
     )

@@ -59,7 +59,7 @@ def orders(since: date, until: date) -> list[dict]:
         .values("day", "currency")
         .annotate(
             orders=Count("id"),
-            new_customers=Count("id", filter=Q(first_order=True)),
+            new_customers=Count("id", filter=Q(first__isnull=False)),
             discounts=_total("discounts"),
             shipping=_total("shipping"),
             tax=_total("tax"),

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from etl.connectors.records import AccountRecord, InsightRecord, LineRecord, OrderRecord, RefundRecord
 from etl.load import load_insights, load_orders, save_account, save_cursor, source_digest
-from etl.models import AdInsightDaily, Order, OrderLine, Refund, SyncState
+from etl.models import AdInsightDaily, FirstOrder, Order, OrderLine, Refund, SyncState
 from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
@@ -70,11 +70,13 @@ def test_the_later_update_wins_when_an_order_appears_twice_in_a_batch(load_strat
     assert Order.objects.get().total == Decimal("60.00")
 
 
-def test_it_leaves_the_first_order_flag_to_the_metrics_step(load_strategy):
+def test_it_leaves_the_first_orders_to_the_metrics_step(load_strategy):
     load_orders(SHOP, [order(1)], strategy=load_strategy)
-    Order.objects.update(first_order=True)
+    assert not FirstOrder.objects.exists()
+    FirstOrder.objects.create(order=Order.objects.get())
     load_orders(SHOP, [order(1, total="51.00")], strategy=load_strategy)
-    assert Order.objects.get().first_order is True
+    assert Order.objects.get().total == Decimal("51.00")
+    assert FirstOrder.objects.filter(order=Order.objects.get()).exists()
 
 
 def test_a_batch_that_fails_writes_nothing(load_strategy):

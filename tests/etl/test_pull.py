@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from etl.models import AdAccount, AdInsightDaily, Order, Refund, SyncState
+from etl.models import AdAccount, AdInsightDaily, FirstOrder, Order, Refund, SyncState
 from etl.pull import pull_source
 from tests.etl.conftest import cursors, snapshot, wipe
 
@@ -56,7 +56,7 @@ def test_it_loads_shopify_orders_with_lines_refunds_test_and_cancelled_flags(etl
     keys = set(Order.objects.values_list("customer_key", flat=True))
     assert any(k.startswith("customer:") for k in keys)
     assert any(k.startswith("email:") and k == k.lower() and " " not in k for k in keys)
-    assert not Order.objects.filter(first_order=True).exists()  # left to the metrics step
+    assert not FirstOrder.objects.exists()  # left to the metrics step
 
 
 def test_it_reads_every_line_of_a_large_order(etl_settings, sandbox):

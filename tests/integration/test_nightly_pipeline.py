@@ -7,7 +7,7 @@ import pytest
 
 from etl.metrics.days import yesterday
 from etl.metrics.demo_fx import fill_demo_rates
-from etl.models import DailyMetric, Order
+from etl.models import DailyMetric, FirstOrder, Order
 from health.models import JobRun
 
 # The connectors and their sandbox are built in the ETL area; until they are
@@ -77,7 +77,7 @@ def test_the_nightly_pipeline_pulls_every_source_then_writes_the_metric_rows(
     all_days = DailyMetric.objects.filter(channel="all", date__gte=since, date__lte=until)
     assert sum(row.orders for row in all_days) > 0
     assert sum(row.spend for row in all_days) > 0
-    assert Order.objects.filter(first_order=True).exists()
+    assert FirstOrder.objects.exists()
 
 
 def test_a_failed_pull_leaves_the_metrics_running_and_noting_it_stale(sandbox_env, celery_worker_process):

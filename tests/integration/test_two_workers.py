@@ -17,7 +17,17 @@ import pytest
 
 from etl.metrics.days import yesterday
 from etl.metrics.demo_fx import fill_demo_rates
-from etl.models import AdAccount, AdInsightDaily, Campaign, DailyMetric, Order, OrderLine, Refund, SyncState
+from etl.models import (
+    AdAccount,
+    AdInsightDaily,
+    Campaign,
+    DailyMetric,
+    FirstOrder,
+    Order,
+    OrderLine,
+    Refund,
+    SyncState,
+)
 from health.models import JobRun
 from tests.integration.conftest import worker_process
 
@@ -75,7 +85,8 @@ def snapshot() -> dict:
             AdInsightDaily, "account__external_id", "campaign__external_id", "date", "spend", "impressions",
             "clicks", "conversions", "conversion_value",
         ),
-        "orders": rows(Order, "external_id", "total", "current_total", "customer_key", "first_order"),
+        "orders": rows(Order, "external_id", "total", "current_total", "customer_key"),
+        "first orders": rows(FirstOrder, "order__external_id"),
         "lines": rows(OrderLine, "order__external_id", "external_id", "quantity", "price"),
         "refunds": rows(Refund, "order__external_id", "external_id", "amount"),
         "ad cursors": rows(SyncState.objects.filter(source__in=ADS), "source", "account", "cursor"),

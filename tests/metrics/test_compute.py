@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from etl.metrics import MissingFxRate, compute
-from etl.models import DailyMetric, Order
+from etl.models import DailyMetric, FirstOrder, Order
 from tests.metrics.factories import (
     AdAccountFactory,
     CampaignFactory,
@@ -74,14 +74,13 @@ def test_it_stops_on_a_missing_rate_naming_the_currency_and_day_and_writes_nothi
     InsightFactory(campaign=cad, date=date(2025, 3, 11))
     FxRateFactory(day=DAY, currency="CAD")
     OrderFactory(created_at=at(DAY), customer_key="customer:1")
-    Order.objects.update(first_order=False)
     DailyMetric.objects.create(date=DAY, channel="all", currency="USD", orders=99)
     with pytest.raises(
         MissingFxRate, match=r"^no FX rate for CAD on 2025-03-11; add it under ETL > FX rates"
     ):
         compute(DAY, date(2025, 3, 11))
     assert list(DailyMetric.objects.values_list("date", "channel", "orders")) == [(DAY, "all", 99)]
-    assert Order.objects.get().first_order is False
+    assert not FirstOrder.objects.exists()  # the first orders were rolled back too
 
 
 def test_it_counts_an_order_on_its_reporting_day_not_its_utc_day():
@@ -164,12 +163,12 @@ def test_it_counts_new_customers_by_first_valid_order_with_guests_keyed_by_email
 def test_it_hands_the_first_order_on_when_the_first_one_is_cancelled():
     first = OrderFactory(created_at=at(date(2025, 3, 1)), customer_key="customer:9")
     compute(date(2025, 3, 1), DAY)
-    assert Order.objects.get(pk=first.pk).first_order is True
+    assert FirstOrder.objects.filter(order=first).exists()
     second = OrderFactory(created_at=at(DAY), customer_key="customer:9")
     Order.objects.filter(pk=first.pk).update(cancelled_at=at(date(2025, 3, 2)))
     compute(date(2025, 3, 1), DAY)
-    assert Order.objects.get(pk=first.pk).first_order is False
-    assert Order.objects.get(pk=second.pk).first_order is True
+    assert not FirstOrder.objects.filter(order=first).exists()
+    assert FirstOrder.objects.filter(order=second).exists()
     assert (row(date(2025, 3, 1)).new_customers, row(DAY).new_customers) == (0, 1)
 
 

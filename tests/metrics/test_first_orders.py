@@ -1,7 +1,7 @@
-"""etl.metrics.customers: the first-order flags, through both strategies.
+"""etl.metrics.customers: the customers' first orders (``FirstOrder``), through both strategies.
 
-"orm" (two portable UPDATEs) runs everywhere, "sql" (one PostgreSQL statement)
-with DATABASE_URL set to PostgreSQL, as in CI: the same flags either way.
+"orm" (portable queries) runs everywhere, "sql" (one PostgreSQL statement)
+with DATABASE_URL set to PostgreSQL, as in CI: the same first orders either way.
 """
 
 from datetime import date
@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from etl.metrics.customers import refresh_first_orders
-from etl.models import Order
+from etl.models import FirstOrder, Order
 from tests.metrics.factories import OrderFactory, at
 from tests.services import require_postgres
 
@@ -27,10 +27,19 @@ def strategy(request) -> str:
 
 
 def firsts() -> list[str]:
-    return sorted(Order.objects.filter(first_order=True).values_list("name", flat=True))
+    return sorted(Order.objects.filter(first__isnull=False).values_list("name", flat=True))
 
 
-def test_it_flags_each_customer_s_first_valid_order_with_guests_keyed_by_email(strategy):
+def mark_first(orders) -> None:
+    """Record ``orders`` as first orders, right or not (a stale state to correct)."""
+    FirstOrder.objects.bulk_create([FirstOrder(order=order) for order in orders])
+
+
+def first_ids() -> list[int]:
+    return sorted(FirstOrder.objects.values_list("order_id", flat=True))
+
+
+def test_it_records_each_customer_s_first_valid_order_with_guests_keyed_by_email(strategy):
     OrderFactory(name="old", created_at=at(date(2025, 2, 1)), customer_key="customer:1")
     OrderFactory(name="returning", created_at=at(DAY, 9), customer_key="customer:1")
     OrderFactory(name="guest", created_at=at(DAY, 10), customer_key="email:ann@example.com")
@@ -42,7 +51,7 @@ def test_it_flags_each_customer_s_first_valid_order_with_guests_keyed_by_email(s
 
 def test_an_order_without_a_customer_key_is_never_first(strategy):
     OrderFactory(name="unknown", created_at=at(DAY), customer_key="")
-    Order.objects.update(first_order=True)
+    mark_first(Order.objects.all())
     assert refresh_first_orders(DAY, DAY, strategy=strategy) == 1
     assert firsts() == []
 
@@ -50,7 +59,7 @@ def test_an_order_without_a_customer_key_is_never_first(strategy):
 @pytest.mark.parametrize(
     "invalid", [{"test": True}, {"cancelled_at": at(DAY, 8)}, {"deleted_at": at(DAY, 8)}]
 )
-def test_it_hands_the_flag_on_past_an_order_that_does_not_count(strategy, invalid):
+def test_it_hands_the_first_order_on_past_an_order_that_does_not_count(strategy, invalid):
     OrderFactory(name="first", created_at=at(DAY, 9), customer_key="customer:9")
     OrderFactory(name="second", created_at=at(DAY, 10), customer_key="customer:9")
     refresh_first_orders(DAY, DAY, strategy=strategy)
@@ -70,7 +79,7 @@ def test_it_corrects_the_older_orders_of_customers_in_the_range_and_no_one_else(
     OrderFactory(name="older", created_at=at(date(2025, 1, 5)), customer_key="customer:4")
     OrderFactory(name="in range", created_at=at(DAY), customer_key="customer:4")
     OrderFactory(name="other customer", created_at=at(date(2025, 1, 6)), customer_key="customer:5")
-    Order.objects.filter(name="in range").update(first_order=True)
+    mark_first(Order.objects.filter(name="in range"))
     assert refresh_first_orders(DAY, DAY, strategy=strategy) == 2
     assert firsts() == ["older"]
 
@@ -80,9 +89,9 @@ def test_running_it_twice_changes_nothing_the_second_time(strategy):
     OrderFactory(created_at=at(DAY, 10), customer_key="customer:6")
     OrderFactory(created_at=at(DAY, 11), customer_key="")
     assert refresh_first_orders(DAY, DAY, strategy=strategy) == 1
-    flags = list(Order.objects.order_by("pk").values_list("pk", "first_order"))
+    recorded = first_ids()
     assert refresh_first_orders(DAY, DAY, strategy=strategy) == 0
-    assert list(Order.objects.order_by("pk").values_list("pk", "first_order")) == flags
+    assert first_ids() == recorded
 
 
 def test_an_unknown_strategy_is_refused_naming_it_and_changes_nothing():
@@ -103,7 +112,7 @@ def test_sql_is_refused_on_a_database_other_than_postgresql():
 
 def mixed_orders() -> None:
     """Customers and guests with test, cancelled and deleted orders, ties on creation time
-    (n and n + 42 share a day, an hour and a customer), orders without a key, stale flags."""
+    (n and n + 42 share a day, an hour and a customer), orders without a key, stale first orders."""
     for n in range(60):
         day = date(2025, 3, 1 + n % 14)
         OrderFactory(
@@ -118,23 +127,22 @@ def mixed_orders() -> None:
             deleted_at=at(day, 21) if n % 19 == 0 else None,
         )
     OrderFactory(created_at=at(date(2025, 3, 5)), customer_key="customer:99", test=True)  # none valid
-    every_third = list(Order.objects.order_by("pk").values_list("pk", flat=True))[::3]
-    Order.objects.filter(pk__in=every_third).update(first_order=True)
+    mark_first(list(Order.objects.order_by("pk"))[::3])
 
 
-def flags_by_strategy(since: date, until: date) -> dict:
-    """Each strategy's (rows changed, every order's flag), both from the same flags to start."""
-    start = list(Order.objects.order_by("pk").values_list("pk", "first_order"))
+def firsts_by_strategy(since: date, until: date) -> dict:
+    """Each strategy's (rows changed, the first orders), both from the same first orders to start."""
+    start = first_ids()
     seen = {}
     for strategy in ("sql", "orm"):
-        for pk, flag in start:
-            Order.objects.filter(pk=pk).update(first_order=flag)
+        FirstOrder.objects.all().delete()
+        FirstOrder.objects.bulk_create([FirstOrder(order_id=pk) for pk in start])
         changed = refresh_first_orders(since, until, strategy=strategy)
-        seen[strategy] = (changed, list(Order.objects.order_by("pk").values_list("pk", "first_order")))
+        seen[strategy] = (changed, first_ids())
     return seen
 
 
-def test_both_strategies_flag_the_same_orders_on_postgresql():
+def test_both_strategies_record_the_same_first_orders_on_postgresql():
     require_postgres(connection)
     for n in range(60):
         day = date(2025, 3, 1 + n % 14)
@@ -145,55 +153,54 @@ def test_both_strategies_flag_the_same_orders_on_postgresql():
             cancelled_at=at(day, 20) if n % 7 == 0 else None,
             deleted_at=at(day, 21) if n % 19 == 0 else None,
         )
-    every_third = list(Order.objects.order_by("pk").values_list("pk", flat=True))[::3]
-    Order.objects.filter(pk__in=every_third).update(first_order=True)  # stale flags to correct
-    seen = flags_by_strategy(DAY, date(2025, 3, 12))
-    assert seen["sql"][0] > 0 and any(flag for _, flag in seen["sql"][1])
+    mark_first(list(Order.objects.order_by("pk"))[::3])  # stale first orders to correct
+    seen = firsts_by_strategy(DAY, date(2025, 3, 12))
+    assert seen["sql"][0] > 0 and seen["sql"][1]
     assert seen["sql"] == seen["orm"]
 
 
-def test_both_strategies_flag_the_same_orders_when_the_range_holds_every_order():
+def test_both_strategies_record_the_same_first_orders_when_the_range_holds_every_order():
     require_postgres(connection)
     mixed_orders()
     with CaptureQueriesContext(connection) as queries:
-        seen = flags_by_strategy(date(2025, 3, 1), date(2025, 3, 14))
-    reflags = [q["sql"] for q in queries.captured_queries if "WITH firsts AS" in q["sql"]]
-    assert len(reflags) == 1 and "customer_key IN (SELECT" not in reflags[0]  # every customer: no join
-    assert seen["sql"][0] > 0 and any(flag for _, flag in seen["sql"][1])
+        seen = firsts_by_strategy(date(2025, 3, 1), date(2025, 3, 14))
+    refreshes = [q["sql"] for q in queries.captured_queries if "WITH firsts AS" in q["sql"]]
+    assert len(refreshes) == 1 and "customer_key IN (SELECT" not in refreshes[0]  # every customer: no join
+    assert seen["sql"][0] > 0 and seen["sql"][1]
     assert seen["sql"] == seen["orm"]
-    assert not Order.objects.filter(customer_key="customer:99", first_order=True).exists()
+    assert not Order.objects.filter(customer_key="customer:99", first__isnull=False).exists()
 
 
-def test_both_strategies_flag_the_same_orders_for_a_range_within_the_history():
+def test_both_strategies_record_the_same_first_orders_for_a_range_within_the_history():
     require_postgres(connection)
     mixed_orders()
-    seen = flags_by_strategy(date(2025, 3, 6), date(2025, 3, 8))
+    seen = firsts_by_strategy(date(2025, 3, 6), date(2025, 3, 8))
     assert seen["sql"][0] > 0
     assert seen["sql"] == seen["orm"]
 
 
-def reflag_statements(fn) -> int:
+def refresh_statements(fn) -> int:
     with CaptureQueriesContext(connection) as seen:
         fn()
     return sum(1 for q in seen.captured_queries if "WITH firsts AS" in q["sql"])
 
 
-def test_a_rerun_with_no_order_written_since_skips_the_re_flag_and_any_write_brings_it_back():
+def test_a_rerun_with_no_order_written_since_skips_the_refresh_and_any_write_brings_it_back():
     require_postgres(connection)
     OrderFactory(name="first", created_at=at(DAY, 9), customer_key="customer:1")
     OrderFactory(name="second", created_at=at(DAY, 10), customer_key="customer:1")
     week = (date(2025, 3, 8), date(2025, 3, 14))
-    assert reflag_statements(lambda: refresh_first_orders(*week)) == 1
-    assert reflag_statements(lambda: refresh_first_orders(*week)) == 0  # nothing written since
-    assert reflag_statements(lambda: refresh_first_orders(DAY, DAY)) == 0  # days it covered
-    assert reflag_statements(lambda: refresh_first_orders(date(2025, 4, 1), date(2025, 4, 2))) == 1
+    assert refresh_statements(lambda: refresh_first_orders(*week)) == 1
+    assert refresh_statements(lambda: refresh_first_orders(*week)) == 0  # nothing written since
+    assert refresh_statements(lambda: refresh_first_orders(DAY, DAY)) == 0  # days it covered
+    assert refresh_statements(lambda: refresh_first_orders(date(2025, 4, 1), date(2025, 4, 2))) == 1
     assert firsts() == ["first"]
 
     OrderFactory(name="earlier", created_at=at(date(2025, 3, 1)), customer_key="customer:1")
-    assert reflag_statements(lambda: refresh_first_orders(*week)) == 1  # an order was written
+    assert refresh_statements(lambda: refresh_first_orders(*week)) == 1  # an order was written
     assert firsts() == ["earlier"]
-    Order.objects.filter(name="second").update(first_order=True)  # a flag edited by hand
-    assert reflag_statements(lambda: refresh_first_orders(*week)) == 1
+    mark_first(Order.objects.filter(name="second"))  # a first order recorded by hand
+    assert refresh_statements(lambda: refresh_first_orders(*week)) == 1
     assert firsts() == ["earlier"]
     Order.objects.filter(name="earlier").update(cancelled_at=at(date(2025, 3, 2)))
     refresh_first_orders(*week)
@@ -223,7 +230,7 @@ def test_the_metrics_refresh_the_statistics_of_an_order_table_a_load_made_stale(
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit: no transaction around the call
-def test_the_re_flag_runs_with_its_own_planner_settings_and_puts_them_back():
+def test_the_refresh_runs_with_its_own_planner_settings_and_puts_them_back():
     require_postgres(connection)
     OrderFactory(created_at=at(DAY, 9), customer_key="customer:1")
     settings_sql = "SELECT current_setting('work_mem'), current_setting('enable_nestloop')"

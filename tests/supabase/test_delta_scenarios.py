@@ -9,9 +9,9 @@ from tests.supabase.conftest import psql, run_command
 # A row every NOT NULL column of etl_order accepts (Django sets no database defaults).
 ORDER_ROW = (
     "INSERT INTO etl_order (shop, external_id, name, created_at, updated_at, test, currency, subtotal, "
-    "discounts, tax, shipping, total, current_total, customer_key, first_order) VALUES "
+    "discounts, tax, shipping, total, current_total, customer_key) VALUES "
     "('shop.myshopify.com', {n}, '#{n}', '2026-01-01', '2026-01-01', false, 'USD', "
-    "0, 0, 0, 0, 0, 0, '', false)"
+    "0, 0, 0, 0, 0, 0, '')"
 )
 
 DRIFTS = {

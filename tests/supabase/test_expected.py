@@ -36,6 +36,7 @@ def test_migrations_not_recorded_are_named_in_the_order_migrate_runs_them():
         "etl.0004_fxrate_currency_code",
         "etl.0005_order_fillfactor",
         "etl.0006_order_source_digest",
+        "etl.0007_firstorder",
     ]
     assert "etl_order" not in migrations.model_state("public", applied).tables
 

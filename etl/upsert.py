@@ -93,14 +93,12 @@ def copy_merge(
     rows: Sequence[tuple],
     unique: Sequence[str],
     *,
-    insert_only: Sequence[str] = (),
     want_ids: bool = True,
     digest: str | None = None,
 ) -> Merged:
     """Upsert ``rows`` (tuples in ``columns`` order, unique on the two ``unique`` columns).
 
-    Columns in ``insert_only`` are written for new rows and left alone on
-    existing ones (a later step owns them). ``digest``: a column of ``columns``
+    ``digest``: a column of ``columns``
     holding a hash of the row's source (and of anything the caller writes with
     it); an existing row whose stored digest equals the new one is left alone
     without being sent at all.
@@ -151,7 +149,7 @@ def copy_merge(
             written.update(fresh_keys)
         if changed:
             _stage(cursor, table, columns, types, changed)
-            _apply_staged(cursor, table, columns, unique, insert_only, merge=_statement() == "merge")
+            _apply_staged(cursor, table, columns, unique, merge=_statement() == "merge")
     return Merged(ids, written, set(found))
 
 
@@ -240,7 +238,6 @@ def _apply_staged(
     table: str,
     columns: Sequence[str],
     unique: Sequence[str],
-    insert_only: Sequence[str],
     *,
     merge: bool,
 ) -> None:
@@ -256,7 +253,7 @@ def _apply_staged(
     row); ``bench/etl_loader.py`` measures the two side by side.
     """
     staging = _staging(table, columns)
-    changing = [c for c in columns if c not in unique and c not in insert_only]
+    changing = [c for c in columns if c not in unique]
     stored = ", ".join(f"t.{c}" for c in changing)
     if merge:
         pulled = ", ".join(f"s.{c}" for c in changing)

@@ -75,8 +75,7 @@ _IN_RANGE_SQL = (
 # the range's orders that no customer can be told apart by (no key).
 _STORED_IN_RANGE_SQL = """EXISTS (
         SELECT 1 FROM {orders} o WHERE o.id = f.order_id AND (
-            o.customer_key IN (SELECT customer_key FROM {orders}
-                               WHERE created_at >= %(start)s AND created_at < %(end)s AND customer_key <> '')
+            (o.customer_key <> '' {in_range})
             OR (o.customer_key = '' AND o.created_at >= %(start)s AND o.created_at < %(end)s))
     ) AND"""
 # Room for the firsts' hash (hash nodes get hash_mem_multiplier times this) so that it
@@ -92,13 +91,12 @@ def _every_order_in(start, end) -> bool:
 
 def _refresh_postgres(start, end) -> int:
     orders, firsts = Order._meta.db_table, FirstOrder._meta.db_table
-    every = _every_order_in(start, end)
-    sql = _SYNC_SQL.format(
-        orders=orders,
-        firsts=firsts,
-        in_range="" if every else _IN_RANGE_SQL.format(orders=orders),
-        stored_in_scope="" if every else _STORED_IN_RANGE_SQL.format(orders=orders),
-    )
+    if _every_order_in(start, end):
+        in_range = stored_in_scope = ""
+    else:
+        in_range = _IN_RANGE_SQL.format(orders=orders)
+        stored_in_scope = _STORED_IN_RANGE_SQL.format(orders=orders, in_range=in_range)
+    sql = _SYNC_SQL.format(orders=orders, firsts=firsts, in_range=in_range, stored_in_scope=stored_in_scope)
     # Every join here is of whole customer histories: never a nested loop, which a
     # misestimate (statistics older than a load) would make quadratic. The settings are
     # the transaction's (a savepoint when called in one): outside a transaction they
@@ -201,28 +199,25 @@ def refresh_first_orders(since: date, until: date, *, strategy: str | None = Non
     since, is skipped (a fingerprint of every order's inputs and of the stored
     first orders, kept in ``SyncState`` ``metrics/first_orders``, tells).
     """
-    sql = strategy_for(strategy) == "sql"
     start, end = bounds(since, until)
-    if sql:
-        unchanged, fingerprint = _unchanged_since_last_refresh(since, until)
-        if unchanged:
-            return 0
-        changed = _refresh_postgres(start, end)
-    else:
-        changed = _refresh_orm(start, end)
-    if sql:
-        # The fingerprint after this refresh; its days, joined to the last one's when
-        # nothing was written in between (then both ranges are right).
-        after = _fingerprint() if changed or fingerprint is None else fingerprint
-        covered = (since.isoformat(), until.isoformat())
-        state = SyncState.objects.filter(source=_STATE[0], account=_STATE[1]).first()
-        if state and state.cursor == fingerprint and state.extra:
-            previous = state.extra.get("since", ""), state.extra.get("until", "")
-            if previous[0] <= covered[1] and covered[0] <= previous[1]:  # overlapping: one span
-                covered = min(previous[0], covered[0]), max(previous[1], covered[1])
-        SyncState.objects.update_or_create(
-            source=_STATE[0],
-            account=_STATE[1],
-            defaults={"cursor": after, "extra": {"since": covered[0], "until": covered[1]}},
-        )
+    if strategy_for(strategy) == "orm":
+        return _refresh_orm(start, end)
+    unchanged, fingerprint = _unchanged_since_last_refresh(since, until)
+    if unchanged:
+        return 0
+    changed = _refresh_postgres(start, end)
+    # The fingerprint after this refresh; its days, joined to the last one's when
+    # nothing was written in between (then both ranges are right).
+    after = _fingerprint() if changed or fingerprint is None else fingerprint
+    covered = (since.isoformat(), until.isoformat())
+    state = SyncState.objects.filter(source=_STATE[0], account=_STATE[1]).first()
+    if state and state.cursor == fingerprint and state.extra:
+        previous = state.extra.get("since", ""), state.extra.get("until", "")
+        if previous[0] <= covered[1] and covered[0] <= previous[1]:  # overlapping: one span
+            covered = min(previous[0], covered[0]), max(previous[1], covered[1])
+    SyncState.objects.update_or_create(
+        source=_STATE[0],
+        account=_STATE[1],
+        defaults={"cursor": after, "extra": {"since": covered[0], "until": covered[1]}},
+    )
     return changed

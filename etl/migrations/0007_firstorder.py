@@ -15,14 +15,10 @@ from django.db import migrations, models
 def copy_flags(apps, schema_editor):
     Order = apps.get_model("etl", "Order")
     FirstOrder = apps.get_model("etl", "FirstOrder")
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"INSERT INTO {FirstOrder._meta.db_table} (order_id) "
-            f"SELECT id FROM {Order._meta.db_table} WHERE first_order ORDER BY id"
-        )
-        return
-    ids = Order.objects.filter(first_order=True).values_list("id", flat=True).iterator(chunk_size=2000)
-    FirstOrder.objects.bulk_create((FirstOrder(order_id=pk) for pk in ids), batch_size=2000)
+    schema_editor.execute(  # one statement on any database, however many orders
+        f"INSERT INTO {FirstOrder._meta.db_table} (order_id) "
+        f"SELECT id FROM {Order._meta.db_table} WHERE first_order ORDER BY id"
+    )
 
 
 def copy_rows_back(apps, schema_editor):

@@ -275,12 +275,13 @@ def _upsert_orders(
     """
     if copy:
         columns = ["shop", "external_id", *ORDER_FIELDS, "source_digest"]
-        rows = [(shop, r.external_id, *_order_values(r), source_digest(r)) for r in records]
         merged = copy_merge(
             Order,
             columns,
-            rows,
+            # Built (with their digests) while the database looks the orders up.
+            lambda: [(shop, r.external_id, *_order_values(r), source_digest(r)) for r in records],
             ["shop", "external_id"],
+            keys=[(shop, r.external_id) for r in records],
             want_ids=any(r.lines or r.refunds for r in records),
             digest="source_digest",
         )

@@ -161,6 +161,16 @@ def mixed_batches() -> list[list[OrderRecord]]:
         order(7, total="71.00"),  # the older copy of 7 loses
         *[order(n, updated=later, lines=(1, 2, 3)) for n in range(42, 50)],  # newcomers
         dataclasses.replace(order(41, updated=later), cancelled_at=None, name="#41-restored"),
+        # Numbers in every form a provider may send, written over stored ones (staged as text
+        # on the COPY path): an exponent, more decimals than the column keeps, a negative
+        # fraction, and a line's empty cost filled in.
+        dataclasses.replace(
+            order(9, updated=later, lines=(1,)),
+            subtotal=Decimal("1E+2"),
+            discounts=Decimal("-0.0001"),
+            tax=Decimal("12.34567"),
+            lines=[LineRecord(1, "SKU-1", "Tee", 3, Decimal("19.995"), Decimal("0.10"), Decimal("3.3333"))],
+        ),
     ]
     return [first, second, second, [order(n) for n in range(3, 6)]]
 

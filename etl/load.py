@@ -13,7 +13,7 @@ mirror the provider, not the union of every pull.
 import gc
 from collections.abc import Iterable
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from hashlib import blake2b
 from operator import attrgetter
 
@@ -215,32 +215,35 @@ def _load_orders(shop: str, records: list[OrderRecord], *, copy: bool) -> int:
     return count
 
 
-# Bumped when what an order's digest covers changes: every order is then compared in full and
-# written once with its new digest.
-DIGEST_VERSION = 1
+# Bumped when what an order's digest covers changes, or how it is computed: every order is then
+# compared in full and written once with its new digest.
+DIGEST_VERSION = 2
 _order_values = attrgetter(*ORDER_FIELDS)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def source_digest(record: OrderRecord) -> int:
     """A 64-bit hash of what the loader writes for an order: its columns, its lines and its refunds.
 
-    Built to be cheap (about two microseconds an order) and the same in every
+    Built to be cheap (about four microseconds an order) and the same in every
     process. Text and numbers are written out NUL-separated (NUL cannot be
     stored in PostgreSQL text, so fields cannot run into each other) and
     hashed with BLAKE2b. Python's ``hash`` of a tuple combines that with the
-    flags and the moments: a time-zone-aware datetime hashes as its UTC
-    instant, by value, in every process (unlike ``str``, and unlike
-    ``None``, which stands as ``()``), so one instant in two time zones hashes
-    alike, as PostgreSQL compares it. A number written in another form
-    (``7.95`` and ``7.950``) hashes differently: such an order is compared
-    column by column in the database, where only its digest differs, and is
-    written once with the new one. A Python that hashed tuples differently
-    would only make every order be written once more in the same way.
+    flags and the moments, each as its distance from the Unix epoch (a
+    ``timedelta``, which hashes by value in every process, about three times
+    faster than hashing the datetime itself): one instant in two time zones
+    hashes alike, as PostgreSQL compares it; a missing moment stands as
+    ``()`` (``None``'s hash is not fixed before Python 3.12). A number written
+    in another form (``7.95`` and ``7.950``) hashes differently: such an order
+    is compared column by column in the database, where only its digest
+    differs, and is written once with the new one. A Python that hashed tuples
+    differently would only make every order be written once more in the same
+    way.
     """
-    r, s = record, str
+    r, s, e = record, str, _EPOCH
     parts = [
         r.name, r.currency, r.customer_key, s(r.subtotal), s(r.discounts), s(r.tax), s(r.shipping),
-        s(r.total), s(r.current_total), s(len(r.lines)),
+        s(r.total), s(r.current_total),
     ]  # fmt: skip
     for x in r.lines:
         parts += (s(x.external_id), x.sku, x.title, s(x.quantity), s(x.price), s(x.discount), s(x.unit_cost))
@@ -251,12 +254,13 @@ def source_digest(record: OrderRecord) -> int:
         (
             DIGEST_VERSION,
             int.from_bytes(blake2b(text.encode(), digest_size=8).digest()),
+            len(r.lines),
             r.test,
-            r.created_at,
-            r.processed_at or (),
-            r.updated_at,
-            r.cancelled_at or (),
-            tuple(x.created_at for x in r.refunds),
+            () if r.created_at is None else r.created_at - e,  # None: refused by the database
+            () if r.processed_at is None else r.processed_at - e,
+            () if r.updated_at is None else r.updated_at - e,
+            () if r.cancelled_at is None else r.cancelled_at - e,
+            tuple(x.created_at - e for x in r.refunds) if r.refunds else (),
         )
     )
 

@@ -37,6 +37,7 @@ def test_migrations_not_recorded_are_named_in_the_order_migrate_runs_them():
         "etl.0005_order_fillfactor",
         "etl.0006_order_source_digest",
         "etl.0007_firstorder",
+        "etl.0008_order_fillfactor_half",
     ]
     assert "etl_order" not in migrations.model_state("public", applied).tables
 

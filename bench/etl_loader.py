@@ -286,7 +286,10 @@ def main() -> None:
             for statement in ("merge", "on_conflict")
         }
         merge, on_conflict = rates["merge"], rates["on_conflict"]
-        print(f"updates ({what}): MERGE {merge:.2f} x COPY, ON CONFLICT {on_conflict:.2f} x COPY")
+        print(
+            f"updates ({what}): MERGE {merge:.2f} x COPY, ON CONFLICT {on_conflict:.2f} x COPY "
+            "(target: at least 0.40)"
+        )
     _drop(server_url)
 
 

@@ -211,11 +211,17 @@ def _lookup(
         f"SELECT t.id, t.{first}, t.{second}, {stored} FROM {source} AS k(a, b) "  # noqa: S608
         f"JOIN {table} t ON t.{first} = k.a AND t.{second} = k.b"
     )
-    # The connection's own psycopg cursor: Django's binds parameters on the client, which
-    # pipeline mode does not take. Like the raw COPYs, not in connection.queries.
+    # A psycopg cursor of the connection's own: Django's binds parameters on the client,
+    # which pipeline mode does not take. Wrapped as Django wraps its cursors, so the
+    # lookup passes through the execute wrappers and shows in connection.queries.
     raw = connection.connection
     with raw.pipeline(), psycopg.Cursor(raw) as pending:
-        pending.execute(sql, params)  # sent now; its rows are read by the function
+        wrapped = (
+            connection.make_debug_cursor(pending)
+            if connection.queries_logged
+            else connection.make_cursor(pending)
+        )
+        wrapped.execute(sql, params)  # sent now; its rows are read by the function
         yield lambda: {(a, b): (pk, d) for pk, a, b, d in pending.fetchall()}
 
 

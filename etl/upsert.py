@@ -17,8 +17,8 @@
     no COPY, no statement, no write;
   - the other existing rows are ``COPY``'d into a temporary table (not
     WAL-logged; numbers as text, which psycopg encodes ten times faster than
-    as binary numerics) with the pk the lookup found and written by one ``MERGE ... ON
-    t.id = s.id WHEN MATCHED AND <row differs>`` (PostgreSQL 15+;
+    binary numerics) with the pk the lookup found, and written by one
+    ``MERGE ... ON t.id = s.id WHEN MATCHED AND <row differs>`` (PostgreSQL 15+;
     ``ETL_COPY_MERGE=on_conflict``: one ``INSERT ... SELECT ... ON CONFLICT
     (id) DO UPDATE ... WHERE <row differs>``). A row equal to the stored one is
     not written: no new row version, no index entries, no WAL.
